@@ -1,0 +1,200 @@
+"""SQLModel tables. Times are stored in UTC and always come back timezone-aware."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A DateTime that refuses naive values and returns aware UTC datetimes on every backend."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _when(**kw: object):  # noqa: ANN202 - a Field factory
+    return Field(sa_type=UTCDateTime, **kw)  # type: ignore[arg-type]
+
+
+# --- people and units -------------------------------------------------------------------------
+
+UNIT_KINDS = ("乡镇", "街道", "成员单位")
+
+
+class UnitBase(SQLModel):
+    name: str = Field(index=True, unique=True, max_length=100)
+    kind: str = Field(default="成员单位", max_length=10)
+
+
+class Unit(UnitBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class Chat(SQLModel, table=True):
+    """Everyone who sent /start: the broadcast audience."""
+
+    chat_id: int = Field(sa_type=sa.BigInteger, primary_key=True)
+    user_id: int | None = Field(default=None, sa_type=sa.BigInteger, index=True)
+    name: str = Field(default="", max_length=200)
+    username: str | None = Field(default=None, max_length=100)
+    active: bool = True  # False once the user blocked the bot
+    muted: bool = False  # reminders muted by the user
+    first_seen: datetime = _when(default_factory=utcnow)
+    last_seen: datetime = _when(default_factory=utcnow)
+
+
+class Member(SQLModel, table=True):
+    """A liaison bound to exactly one unit."""
+
+    user_id: int = Field(sa_type=sa.BigInteger, primary_key=True)
+    chat_id: int = Field(sa_type=sa.BigInteger)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    name: str = Field(default="", max_length=200)
+    bound_at: datetime = _when(default_factory=utcnow)
+
+
+class Invite(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=40)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    created_by: int = Field(sa_type=sa.BigInteger)
+    created_at: datetime = _when(default_factory=utcnow)
+    expires_at: datetime = _when()
+    used_by: int | None = Field(default=None, sa_type=sa.BigInteger)
+    used_at: datetime | None = _when(default=None)
+
+
+class Unanswered(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    question: str = Field(max_length=1000)
+    created_at: datetime = _when(default_factory=utcnow, index=True)
+
+
+# --- check-ins --------------------------------------------------------------------------------
+
+STATUSES = ("未开始", "进行中", "已完成")
+
+
+class CheckIn(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(index=True, max_length=10)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    user_id: int = Field(sa_type=sa.BigInteger)
+    reporter: str = Field(default="", max_length=200)
+    item_id: str = Field(max_length=10)
+    status: str = Field(max_length=10)
+    note: str = Field(default="", max_length=600)
+    created_at: datetime = _when(default_factory=utcnow, index=True)
+    # a correction points at the check-in it replaces; the replaced one stays, marked superseded
+    corrects_id: int | None = Field(default=None, foreign_key="checkin.id")
+    superseded: bool = Field(default=False, index=True)
+
+
+class CheckinDraft(SQLModel, table=True):
+    """The guided flow's state, one row per user, written at every step (survives kill -9)."""
+
+    user_id: int = Field(sa_type=sa.BigInteger, primary_key=True)
+    chat_id: int = Field(sa_type=sa.BigInteger)
+    step: str = Field(max_length=10)  # item | status | note | confirm
+    item_id: str | None = Field(default=None, max_length=10)
+    status: str | None = Field(default=None, max_length=10)
+    note: str | None = Field(default=None, max_length=600)
+    corrects_id: int | None = None
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
+# --- events and reminders ---------------------------------------------------------------------
+
+
+class Event(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    starts_at: datetime = _when(index=True)
+    note: str = Field(default="", max_length=1000)
+    item_id: str | None = Field(default=None, max_length=10)
+    created_by: int | None = Field(default=None, sa_type=sa.BigInteger)
+    seed_key: str | None = Field(default=None, max_length=100, unique=True)
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class ReminderDelivery(SQLModel, table=True):
+    """One row per (event, offset, chat): the unique key is what makes a reminder exactly-once."""
+
+    __table_args__ = (sa.UniqueConstraint("event_id", "offset_key", "chat_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(index=True)
+    offset_key: str = Field(max_length=10)
+    chat_id: int = Field(sa_type=sa.BigInteger)
+    status: str = Field(default="sent", max_length=10)  # sent | failed | skipped
+    sent_at: datetime = _when(default_factory=utcnow)
+
+
+class DeadlinePush(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("period", "kind", "chat_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(max_length=10)
+    kind: str = Field(max_length=10)  # d3 | d1 | digest
+    chat_id: int = Field(sa_type=sa.BigInteger)
+    sent_at: datetime = _when(default_factory=utcnow)
+
+
+# --- broadcasts -------------------------------------------------------------------------------
+
+
+class Broadcast(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(sa_type=sa.Text)
+    audience: str = Field(default="all", max_length=40)  # all | members | township | member_unit | unit:<id>
+    created_by: int = Field(sa_type=sa.BigInteger)
+    admin_chat_id: int = Field(sa_type=sa.BigInteger)
+    preview_message_id: int | None = None
+    status: str = Field(default="draft", max_length=12)  # draft | sending | done | cancelled
+    total: int = 0
+    created_at: datetime = _when(default_factory=utcnow)
+    confirmed_at: datetime | None = _when(default=None)
+    finished_at: datetime | None = _when(default=None)
+
+
+class BroadcastDelivery(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("broadcast_id", "chat_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int = Field(foreign_key="broadcast.id", index=True)
+    chat_id: int = Field(sa_type=sa.BigInteger)
+    status: str = Field(default="pending", max_length=10, index=True)
+    # pending | sending | sent | failed | blocked ; "sending" left behind by a crash = maybe delivered
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=300)
+    sent_at: datetime | None = _when(default=None)
+
+
+# --- idempotency ------------------------------------------------------------------------------
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Update ids whose side effects are done: a re-delivered update is not acted on twice."""
+
+    update_id: int = Field(sa_type=sa.BigInteger, primary_key=True)
+    processed_at: datetime = _when(default_factory=utcnow)

@@ -1,0 +1,42 @@
+"""Telegram-free business logic. ``Services`` is built once in the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.services.checkins import CheckinService, Item
+from bot.services.reports import ReportService
+from bot.services.roster import RosterService
+from bot.services.updates import UpdateLog
+
+
+@dataclass
+class Services:
+    engine: Engine
+    settings: Settings
+    clock: Clock
+    roster: RosterService
+    checkins: CheckinService
+    updates: UpdateLog
+    reports: ReportService
+
+    @classmethod
+    def build(cls, *, engine: Engine, settings: Settings, clock: Clock, kb) -> Services:  # noqa: ANN001
+        items = [Item(c.id, c.title) for c in kb.clauses.values() if c.kind == "item"]
+        checkins = CheckinService(engine, clock, items=items, tz=settings.tz,
+                                  period_kind=settings.checkin_period,
+                                  draft_timeout=timedelta(minutes=settings.checkin_timeout_minutes))
+        return cls(
+            engine=engine,
+            settings=settings,
+            clock=clock,
+            roster=RosterService(engine, clock, timedelta(days=settings.invite_ttl_days)),
+            checkins=checkins,
+            updates=UpdateLog(engine, clock),
+            reports=ReportService(engine, checkins),
+        )

@@ -1,0 +1,47 @@
+"""Admin reports over check-ins: the .xlsx export and the PNG chart, as bytes."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.models import Unit
+from bot.services.checkins import CheckinService
+
+
+class ReportService:
+    def __init__(self, engine: Engine, checkins: CheckinService) -> None:
+        self.engine = engine
+        self.checkins = checkins
+
+    def matrix(self, period: str):  # noqa: ANN201 - report_files.ProgressMatrix
+        from bot.services.report_files import ProgressMatrix
+
+        latest = self.checkins.latest_status(period)
+        with Session(self.engine) as s:
+            units = list(s.exec(select(Unit).order_by(Unit.kind, Unit.name)))
+        status = {(u.name, item): st for u in units for item, st in latest.get(u.id, {}).items()}
+        return ProgressMatrix(period=period, units=[(u.name, u.kind) for u in units],
+                              items=[(i.id, i.title) for i in self.checkins.items], status=status)
+
+    def export(self, period: str | None = None) -> tuple[str, bytes, int]:
+        """(file name, xlsx bytes, number of check-ins) for one period or, with None, all of them."""
+        from bot.services.report_files import DetailRow, build_workbook
+
+        svc = self.checkins
+        rows = [
+            DetailRow(period=c.period, unit=u.name, unit_kind=u.kind, item_id=c.item_id,
+                      item_title=svc.title(c.item_id), status=c.status, note=c.note, reporter=c.reporter,
+                      created_at=svc.local(c.created_at), superseded=c.superseded)
+            for c, u in svc.history(period)
+        ]
+        summary_period = period or svc.period_now()
+        data = build_workbook(detail=rows, matrix=self.matrix(summary_period))
+        name = f"双拥工作进度_{period or '全部'}.xlsx"
+        return name, data, len(rows)
+
+    def chart(self, period: str | None = None) -> tuple[str, bytes]:
+        from bot.services.report_files import render_chart
+
+        period = period or self.checkins.period_now()
+        return f"双拥工作进度_{period}.png", render_chart(self.matrix(period))

@@ -1,0 +1,201 @@
+"""Units, members, registered chats, invites and unanswered questions."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
+
+from bot.clock import Clock
+from bot.errors import BadInput, InviteInvalid
+from bot.models import Chat, CheckIn, Invite, Member, Unanswered, Unit
+
+MAX_UNIT_NAME = 60
+
+
+def unit_kind_for(name: str) -> str:
+    """Township (乡镇), street office (街道) or member unit (成员单位), from the name's ending."""
+    if name.endswith("街道") or name.endswith("街道办事处"):
+        return "街道"
+    if name.endswith(("镇", "乡", "镇人民政府", "乡人民政府")):
+        return "乡镇"
+    return "成员单位"
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    unit: Unit
+    members: list[str]
+    last_checkin: datetime | None
+    open_invites: int
+
+
+class RosterService:
+    def __init__(self, engine: Engine, clock: Clock, invite_ttl: timedelta) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.invite_ttl = invite_ttl
+
+    def _session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    # --- chats ---------------------------------------------------------------------------------
+    def register_chat(self, *, chat_id: int, user_id: int | None, name: str, username: str | None) -> None:
+        now = self.clock.now()
+        with self._session() as s:
+            chat = s.get(Chat, chat_id)
+            if chat is None:
+                s.add(Chat(chat_id=chat_id, user_id=user_id, name=name[:200], username=username,
+                           first_seen=now, last_seen=now))
+            else:
+                chat.active = True
+                chat.last_seen = now
+                chat.name = name[:200]
+                chat.username = username
+                s.add(chat)
+            s.commit()
+
+    def mark_blocked(self, chat_id: int) -> None:
+        with self._session() as s:
+            chat = s.get(Chat, chat_id)
+            if chat is not None and chat.active:
+                chat.active = False
+                s.add(chat)
+                s.commit()
+
+    def set_muted(self, chat_id: int, muted: bool) -> bool:
+        """Mute/unmute reminders for a chat; False when the chat never sent /start."""
+        with self._session() as s:
+            chat = s.get(Chat, chat_id)
+            if chat is None:
+                return False
+            chat.muted = muted
+            s.add(chat)
+            s.commit()
+            return True
+
+    def chat(self, chat_id: int) -> Chat | None:
+        with self._session() as s:
+            return s.get(Chat, chat_id)
+
+    # --- units and invites ---------------------------------------------------------------------
+    def create_invite(self, *, unit_name: str, created_by: int) -> tuple[Unit, Invite, bool]:
+        """Create the unit if new and a fresh single-use invite for it. Returns (unit, invite, new)."""
+        name = " ".join(unit_name.split())
+        if not name:
+            raise BadInput("empty_unit")
+        if len(name) > MAX_UNIT_NAME:
+            raise BadInput("long_unit")
+        now = self.clock.now()
+        with self._session() as s:
+            unit = s.exec(select(Unit).where(Unit.name == name)).first()
+            created = unit is None
+            if unit is None:
+                unit = Unit(name=name, kind=unit_kind_for(name), created_at=now)
+                s.add(unit)
+                s.flush()
+            invite = Invite(code=secrets.token_urlsafe(12), unit_id=unit.id, created_by=created_by,
+                            created_at=now, expires_at=now + self.invite_ttl)
+            s.add(invite)
+            s.commit()
+            return unit, invite, created
+
+    def redeem(self, *, code: str, user_id: int, chat_id: int, name: str) -> Unit:
+        """Bind the user to the invite's unit; the code is spent. Raises InviteInvalid."""
+        now = self.clock.now()
+        with self._session() as s:
+            invite = s.get(Invite, code) if code else None
+            if invite is None:
+                raise InviteInvalid("unknown")
+            unit = s.get(Unit, invite.unit_id)
+            if invite.used_by is not None:
+                if invite.used_by == user_id and unit is not None:
+                    return unit  # the same person tapping the link twice
+                raise InviteInvalid("used")
+            if invite.expires_at <= now:
+                raise InviteInvalid("expired")
+            # spend the code atomically: a concurrent second redeemer updates zero rows
+            res = s.execute(
+                sa.update(Invite)
+                .where(col(Invite.code) == code, col(Invite.used_by).is_(None))
+                .values(used_by=user_id, used_at=now)
+            )
+            if res.rowcount != 1:
+                raise InviteInvalid("used")
+            member = s.get(Member, user_id)
+            if member is None:
+                member = Member(user_id=user_id, chat_id=chat_id, unit_id=invite.unit_id, name=name[:200],
+                                bound_at=now)
+            else:
+                member.unit_id, member.chat_id, member.name, member.bound_at = invite.unit_id, chat_id, name[:200], now
+            s.add(member)
+            s.commit()
+            assert unit is not None
+            return unit
+
+    def membership(self, user_id: int | None) -> tuple[Member, Unit] | None:
+        if user_id is None:
+            return None
+        with self._session() as s:
+            member = s.get(Member, user_id)
+            if member is None:
+                return None
+            unit = s.get(Unit, member.unit_id)
+            return (member, unit) if unit else None
+
+    def units(self) -> list[Unit]:
+        with self._session() as s:
+            return list(s.exec(select(Unit).order_by(Unit.kind, Unit.name)))
+
+    def find_unit(self, name: str) -> Unit | None:
+        with self._session() as s:
+            return s.exec(select(Unit).where(Unit.name == name.strip())).first()
+
+    def roster(self) -> list[RosterRow]:
+        now = self.clock.now()
+        with self._session() as s:
+            units = list(s.exec(select(Unit).order_by(Unit.kind, Unit.name)))
+            members: dict[int, list[str]] = {}
+            for m in s.exec(select(Member).order_by(Member.bound_at)):
+                members.setdefault(m.unit_id, []).append(m.name or str(m.user_id))
+            last = dict(
+                s.exec(select(CheckIn.unit_id, func.max(CheckIn.created_at)).group_by(CheckIn.unit_id)).all()
+            )
+            invites = dict(
+                s.exec(
+                    select(Invite.unit_id, func.count())
+                    .where(col(Invite.used_by).is_(None), Invite.expires_at > now)
+                    .group_by(Invite.unit_id)
+                ).all()
+            )
+        out = []
+        for u in units:
+            lc = last.get(u.id)
+            if lc is not None and lc.tzinfo is None:  # aggregate bypasses the column type on SQLite
+                from datetime import UTC
+
+                lc = datetime.fromisoformat(str(lc)).replace(tzinfo=UTC)
+            out.append(RosterRow(unit=u, members=members.get(u.id, []), last_checkin=lc,
+                                 open_invites=invites.get(u.id, 0)))
+        return out
+
+    # --- unanswered questions ------------------------------------------------------------------
+    def record_unanswered(self, *, user_id: int | None, question: str) -> None:
+        with self._session() as s:
+            s.add(Unanswered(user_id=user_id, question=question[:1000], created_at=self.clock.now()))
+            s.commit()
+
+    def unanswered(self, limit: int = 20) -> list[Unanswered]:
+        with self._session() as s:
+            return list(s.exec(select(Unanswered).order_by(col(Unanswered.id).desc()).limit(limit)))
+
+    def members_by_unit(self) -> dict[int, list[Member]]:
+        out: dict[int, list[Member]] = {}
+        with self._session() as s:
+            for m in s.exec(select(Member).order_by(Member.bound_at)):
+                out.setdefault(m.unit_id, []).append(m)
+        return out

@@ -1,0 +1,411 @@
+"""Every user-facing string. Dynamic text is HTML-escaped here; nothing built here exceeds
+Telegram's limits once passed through ``split``."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from bot.errors import AppError, BadInput, InviteInvalid, NotAdmin, NotBound, NotFound
+
+LIMIT = 4096
+STATUS_ICON = {"已完成": "✅", "进行中": "⏳", "未开始": "⭕"}
+UNIT_KIND_ICON = {"乡镇": "🏘", "街道": "🏙", "成员单位": "🏛"}
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=False)
+
+
+def when(moment: datetime | None, tz) -> str:  # noqa: ANN001
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def span(delta: timedelta) -> str:
+    """A duration in Chinese: 6天3小时, 2小时5分钟, 1分钟."""
+    mins = max(0, int(delta.total_seconds() // 60))
+    d, rem = divmod(mins, 1440)
+    h, m = divmod(rem, 60)
+    parts = [f"{d}天" if d else "", f"{h}小时" if h else "", f"{m}分钟" if m and not d else ""]
+    return "".join(parts) or "不到1分钟"
+
+
+# --- splitting ---------------------------------------------------------------------------------
+
+_TAG = re.compile(r"<(/?)([a-zA-Z-]+)[^>]*>")
+
+
+def _u16(s: str) -> int:
+    return len(s.encode("utf-16-le")) // 2
+
+
+def split(text: str, limit: int = LIMIT) -> list[str]:
+    """Split HTML into messages of at most ``limit`` UTF-16 units (raw length bounds the visible
+    length), at line breaks where possible, never inside a tag or entity; tags open at a cut are
+    closed and reopened."""
+    text = text.strip()
+    if not text:
+        return []
+    out: list[str] = []
+    while _u16(text) > limit:
+        budget = limit - 40  # room to close/reopen tags
+        # the longest prefix within budget
+        lo, acc = 0, 0
+        for i, ch in enumerate(text):
+            acc += 2 if ord(ch) > 0xFFFF else 1
+            if acc > budget:
+                lo = i
+                break
+        cut = text.rfind("\n", 0, lo)
+        if cut < lo // 2:
+            cut = lo
+            # step back out of a tag or entity
+            lt, gt = text.rfind("<", 0, cut), text.rfind(">", 0, cut)
+            if lt > gt:
+                cut = lt
+            amp, semi = text.rfind("&", 0, cut), text.rfind(";", 0, cut)
+            if amp > semi and cut - amp < 10:
+                cut = amp
+        head, text = text[:cut], text[cut:].lstrip("\n")
+        stack: list[str] = []
+        for m in _TAG.finditer(head):
+            name = m.group(2).lower()
+            if m.group(1):
+                if stack and stack[-1][0] == name:
+                    stack.pop()
+            else:
+                stack.append((name, m.group(0)))
+        head += "".join(f"</{n}>" for n, _ in reversed(stack))
+        text = "".join(t for _, t in stack) + text
+        if head.strip():
+            out.append(head)
+    if text.strip():
+        out.append(text)
+    return out
+
+
+def clip(text: str, limit: int) -> str:
+    """Plain text (not yet escaped) clipped to ``limit`` characters with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def button_label(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split()) or "·"
+    return clip(text, limit)
+
+
+# --- generic -----------------------------------------------------------------------------------
+
+GENERIC_ERROR = "抱歉，处理您的消息时出了点问题，已记录下来。请稍后再试，或发送 /help 查看用法。"
+ADMIN_ONLY = "⛔ 这个命令仅限县双拥办管理员使用。"
+CANCELLED = "已取消。"
+NOTHING_TO_CANCEL = "当前没有进行中的操作。"
+GROUP_HINT = "在群里请 @我 提问，或私聊我。"
+UNSUPPORTED_MEDIA = "我只能读文字消息。请用文字提问，例如：光荣牌怎么挂？"
+
+
+def welcome(name: str, unit: str | None, is_admin: bool) -> str:
+    lines = [f"您好，{esc(name)}！我是 <b>双拥助手</b>，丰都县双拥工作的小帮手。", ""]
+    if unit:
+        lines.append(f"您已绑定单位：<b>{esc(unit)}</b>。")
+    lines += [
+        "我可以：",
+        "📖 解答《2020年丰都县双拥工作要点》的问题——直接发问题给我，如「光荣牌怎么挂」；",
+        "📝 登记工作进度——/checkin；",
+        "📅 提醒重要活动和填报截止时间——/events；",
+        "📋 查看目录——/outline。",
+    ]
+    if not unit and not is_admin:
+        lines += ["", "如需填报进度，请向县双拥办索取本单位的<b>邀请链接</b>，点击后即可绑定单位。"]
+    if is_admin:
+        lines += ["", "您是管理员，可用 /invite、/progress、/broadcast 等命令，详见 /help。"]
+    return "\n".join(lines)
+
+
+def help_text(is_admin: bool, bound: bool) -> str:
+    lines = [
+        "<b>可用命令</b>",
+        "/ask 问题 — 查询工作要点，例：<code>/ask 光荣牌怎么挂</code>（私聊直接发问题也可以）",
+        "/outline — 工作要点目录，点按钮查看各部分",
+        "/checkin — 分步登记进度；或一行登记：<code>/checkin 2.2 已完成 已组织慰问</code>",
+        "/mine — 本单位最近的填报（可更正最新一条）",
+        "/events — 近期活动",
+        "/mute — 暂停活动提醒；/unmute — 恢复提醒",
+        "/cancel — 退出当前操作",
+        "/help — 本帮助",
+    ]
+    if not bound:
+        lines.append("\n填报进度需先绑定单位：请向县双拥办索取邀请链接。")
+    if is_admin:
+        lines += [
+            "",
+            "<b>管理员命令</b>",
+            "/invite 单位名称 — 生成邀请链接，例：<code>/invite 龙城镇</code>",
+            "/units — 单位名册与绑定情况",
+            "/progress — 本期进度汇总，例：<code>/progress 2026-11</code>",
+            "/export — 导出全部填报（Excel），例：<code>/export 2026-11</code>",
+            "/chart — 进度图（PNG）",
+            "/remind_missing — 催办未填报单位",
+            "/event_add 日期 时间 标题 — 例：<code>/event_add 2026-12-20 09:30 县级双拥模范命名表彰大会</code>",
+            "/event_del ID — 删除活动，例：<code>/event_del 3</code>",
+            "/broadcast 文本 — 群发通知，例：<code>/broadcast 请于本月25日前完成填报</code>",
+            "/broadcasts — 最近的群发及送达情况",
+            "/unanswered — 最近未能回答的问题",
+        ]
+    return "\n".join(lines)
+
+
+# --- onboarding --------------------------------------------------------------------------------
+
+def bound_to(unit: str) -> str:
+    return f"✅ 绑定成功！您现在代表 <b>{esc(unit)}</b> 填报双拥工作进度。\n发送 /checkin 开始登记，/help 查看全部命令。"
+
+
+INVITE_ERRORS = {
+    "unknown": "❌ 邀请码无效。请确认链接完整，或向县双拥办重新索取邀请链接。",
+    "used": "❌ 这个邀请链接已被使用过（每个链接只能绑定一人）。请向县双拥办索取新的邀请链接。",
+    "expired": "❌ 这个邀请链接已过期。请向县双拥办索取新的邀请链接。",
+}
+
+
+def invite_created(unit: str, kind: str, link: str, new: bool, expires: str) -> str:
+    head = f"已新建单位 <b>{esc(unit)}</b>（{esc(kind)}）。" if new else f"单位 <b>{esc(unit)}</b>（{esc(kind)}）。"
+    return (f"{head}\n邀请链接（仅限一人使用，{esc(expires)} 前有效）：\n{esc(link)}\n\n"
+            "请把链接发给该单位的联络员，点击后即可绑定。")
+
+
+def roster(rows: Sequence, tz) -> str:  # noqa: ANN001
+    if not rows:
+        return "还没有任何单位。用 <code>/invite 单位名称</code> 新建单位并生成邀请链接。"
+    bound = sum(1 for r in rows if r.members)
+    lines = [f"<b>单位名册</b>（共 {len(rows)} 个，已绑定 {bound} 个）"]
+    for r in rows:
+        icon = UNIT_KIND_ICON.get(r.unit.kind, "")
+        who = "、".join(esc(clip(m, 20)) for m in r.members[:5]) if r.members else "⚠️ 未绑定"
+        if len(r.members) > 5:
+            who += f" 等{len(r.members)}人"
+        last = when(r.last_checkin, tz) if r.last_checkin else "从未填报"
+        extra = f"；待用邀请 {r.open_invites}" if r.open_invites and not r.members else ""
+        lines.append(f"{icon} <b>{esc(r.unit.name)}</b> — {who}；最近填报 {last}{extra}")
+    unbound = [r.unit.name for r in rows if not r.members]
+    if unbound:
+        lines.append(f"\n尚未绑定（{len(unbound)}）：" + "、".join(esc(n) for n in unbound))
+    return "\n".join(lines)
+
+
+def unanswered(rows: Sequence, tz) -> str:  # noqa: ANN001
+    if not rows:
+        return "最近没有未能回答的问题。"
+    lines = ["<b>最近未能回答的问题</b>"]
+    for r in rows:
+        lines.append(f"{when(r.created_at, tz)} — {esc(clip(r.question, 200))}")
+    return "\n".join(lines)
+
+
+# --- knowledge ---------------------------------------------------------------------------------
+
+def clause(c, kb, *, score: float | None = None) -> str:  # noqa: ANN001
+    """A clause: label + title + full text; a section also lists its items."""
+    head = f"<b>{esc(c.label)}　{esc(c.title)}</b>" if c.label != c.title else f"<b>{esc(c.title)}</b>"
+    parent = kb.get(c.parent_id) if c.parent_id else None
+    lines = [f"📖 {esc(kb.title)}" + (f" › {esc(parent.label)} {esc(clip(parent.title, 30))}" if parent else ""),
+             head, "", esc(c.text.strip())]
+    if c.children:
+        lines += ["", "<b>本部分包括：</b>"]
+        for cid in c.children:
+            ch = kb.get(cid)
+            if ch:
+                lines.append(f"{esc(ch.label)} {esc(ch.title)}")
+    return "\n".join(lines)
+
+
+def also_matched(hits: Sequence) -> str:
+    if not hits:
+        return ""
+    return "\n\n相关条目：" + "；".join(f"{esc(h.clause.label)} {esc(clip(h.clause.title, 24))}" for h in hits)
+
+
+def not_found(question: str, suggestions: Iterable[str]) -> str:
+    tips = "、".join(f"「{esc(s)}」" for s in suggestions)
+    return (f"未找到与「{esc(clip(question, 60))}」相关的条款。\n"
+            f"可以换个说法再问，例如：{tips}；\n或发送 /outline 浏览目录。")
+
+
+SUGGESTIONS = ("光荣牌怎么挂", "第二部分讲什么", "双拥模范城创建", "退役军人就业")
+
+
+def missing_ref(ref: str, available: Sequence[str]) -> str:
+    return (f"文件中没有「{esc(ref)}」。现有内容：\n" + "\n".join(esc(a) for a in available)
+            + "\n\n发送 /outline 查看目录。")
+
+
+def outline(kb) -> str:  # noqa: ANN001
+    lines = [f"<b>{esc(kb.title)}</b> 目录", "点击下方按钮查看原文："]
+    for top in kb.top_level():
+        lines.append(f"{esc(top.label)} {esc(top.title)}")
+        for cid in top.children:
+            ch = kb.get(cid)
+            if ch:
+                lines.append(f"　{esc(ch.label)} {esc(clip(ch.title, 40))}")
+    return "\n".join(lines)
+
+
+ASK_USAGE = "请在 /ask 后面写上问题，例如：<code>/ask 光荣牌怎么挂</code>"
+
+
+# --- check-ins ---------------------------------------------------------------------------------
+
+NEED_BIND = ("📝 填报进度需要先<b>绑定单位</b>。\n请向县双拥办索取本单位的邀请链接，点击链接即可完成绑定；"
+             "绑定后再发送 /checkin。")
+CHOOSE_ITEM = "📝 <b>登记进度</b>（第1步/共4步）\n请选择要填报的工作事项："
+
+
+def choose_status(item_id: str, title: str) -> str:
+    return f"📝 事项 <b>{esc(item_id)} {esc(title)}</b>\n（第2步/共4步）请选择当前状态："
+
+
+def ask_note(item_id: str, status: str) -> str:
+    return (f"📝 {esc(item_id)} · {STATUS_ICON.get(status, '')}{esc(status)}\n"
+            f"（第3步/共4步）请用一两句话说明进展（不超过500字），直接发送文字即可。\n不需要说明请发送「无」。")
+
+
+def summary(item_id: str, title: str, status: str, note: str, correcting: bool = False) -> str:
+    head = "📝 <b>请确认更正内容</b>（第4步/共4步）" if correcting else "📝 <b>请确认填报内容</b>（第4步/共4步）"
+    return (f"{head}\n事项：{esc(item_id)} {esc(title)}\n状态：{STATUS_ICON.get(status, '')}{esc(status)}\n"
+            f"说明：{esc(note) if note else '（无）'}")
+
+
+def recorded(item_id: str, title: str, status: str, period: str, note: str) -> str:
+    return (f"✅ 已记录：{esc(item_id)} {esc(title)} — {STATUS_ICON.get(status, '')}{esc(status)}"
+            f"（{esc(period)} 期）" + (f"\n说明：{esc(note)}" if note else "") + "\n发送 /mine 查看本单位填报。")
+
+
+CHECKIN_CANCELLED = "已取消本次填报，没有记录任何内容。"
+CHECKIN_TIMEOUT = "⌛ 填报已超时（30分钟未操作），本次未记录。需要时请重新发送 /checkin。"
+NOTE_NOT_TEXT = "请直接发送<b>文字</b>说明进展（图片、文件暂不支持），或发送 /cancel 取消。"
+STALE_BUTTON = "这个按钮已失效，请重新发送 /checkin。"
+
+
+def bad_item(valid: Sequence[str]) -> str:
+    return "❌ 没有这个事项。可填报的事项编号：" + "、".join(esc(v) for v in valid) + "\n例：<code>/checkin 2.2 已完成 已组织慰问</code>"
+
+
+def bad_status() -> str:
+    return "❌ 状态只能是：未开始 / 进行中 / 已完成。\n例：<code>/checkin 2.2 进行中 正在走访</code>"
+
+
+def oneline_usage(valid: Sequence[str]) -> str:
+    return ("一行填报格式：<code>/checkin 事项编号 状态 说明</code>\n例：<code>/checkin 2.2 已完成 已组织慰问</code>\n"
+            "状态：未开始 / 进行中 / 已完成；事项编号：" + "、".join(esc(v) for v in valid)
+            + "\n只发送 /checkin 可按提示分步填报。")
+
+
+def long_note(n: int) -> str:
+    return f"❌ 说明有 {n} 字，超过了500字的上限。请精简后重新发送（本次填报仍保留，可直接再发一次）。"
+
+
+def mine(unit: str, rows: Sequence, titles: dict, tz) -> str:  # noqa: ANN001
+    if not rows:
+        return f"<b>{esc(unit)}</b> 还没有填报记录。发送 /checkin 开始登记。"
+    lines = [f"<b>{esc(unit)}</b> 最近的填报："]
+    for c in rows:
+        mark = "（已更正）" if c.superseded else ""
+        fix = "（更正）" if c.corrects_id else ""
+        lines.append(f"{when(c.created_at, tz)} {esc(c.item_id)} {esc(clip(titles.get(c.item_id, ''), 16))} "
+                     f"{STATUS_ICON.get(c.status, '')}{esc(c.status)}{fix}{mark}"
+                     + (f"\n　　{esc(clip(c.note, 80))}" if c.note else ""))
+    lines.append("\n如最新一条填错了，可点下方按钮更正（原记录会保留在历史中）。")
+    return "\n".join(lines)
+
+
+def progress(p, total_units: int) -> str:  # noqa: ANN001
+    lines = [f"<b>{esc(p.period)} 期进度</b>（已填报 {len(p.units)}/{total_units} 个单位）", "",
+             "<b>各事项</b>（✅已完成 ⏳进行中 ⭕未开始）"]
+    for it in p.items:
+        c = p.counts.get(it.id, {})
+        lines.append(f"{esc(it.id)} {esc(clip(it.title, 14))}：✅{c.get('已完成', 0)} ⏳{c.get('进行中', 0)} ⭕{c.get('未开始', 0)}")
+    if p.units:
+        lines += ["", "<b>各单位</b>"]
+        for unit, st in p.units:
+            cells = " ".join(f"{STATUS_ICON[s]}{esc(i)}" for i, s in sorted(st.items(), key=lambda kv: _key(kv[0])))
+            lines.append(f"{esc(unit.name)}：{cells}")
+    if p.missing:
+        lines += ["", f"<b>未填报（{len(p.missing)}）</b>", "、".join(esc(u.name) for u in p.missing)]
+    return "\n".join(lines)
+
+
+def _key(item_id: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in item_id.split(".") if x.isdigit())
+
+
+def remind_missing_push(period: str, unit: str, deadline: str) -> str:
+    return (f"📣 催办提醒：<b>{esc(unit)}</b> 尚未填报 {esc(period)} 期双拥工作进度，"
+            f"请于 {esc(deadline)} 前发送 /checkin 完成填报。")
+
+
+def remind_missing_report(units: int, people: int, failed: int, period: str, names: Sequence[str]) -> str:
+    if units == 0:
+        return f"{esc(period)} 期所有单位都已填报，无需催办。👍"
+    text = (f"已催办 {esc(period)} 期未填报的 {units} 个单位，共提醒 {people} 人"
+            + (f"（{failed} 人发送失败）" if failed else "") + "。\n" + "、".join(esc(n) for n in names))
+    unbound = ""
+    if people == 0:
+        unbound = "\n注意：这些单位还没有绑定联络员，请先用 /invite 生成邀请链接。"
+    return text + unbound
+
+
+def export_caption(n: int) -> str:
+    return f"📊 双拥工作进度台账：共 {n} 条填报（明细表 + 汇总表）。"
+
+
+CHART_CAPTION = "📈 双拥工作要点进度图（✅已完成 ⏳进行中 ⭕未开始）"
+PRIVATE_ONLY = "分步填报请私聊我发送 /checkin；在群里可用一行填报：<code>/checkin 2.2 已完成 说明</code>"
+
+
+def no_data(period: str) -> str:
+    return f"{esc(period)} 期还没有任何填报。"
+
+
+BAD_PERIOD = "期间格式不对，请写成 <code>2026-11</code>（按月）或 <code>2026-Q4</code>（按季度）。"
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+def error_text(exc: AppError, *, item_ids: Sequence[str] = ()) -> str:
+    """The one place domain errors become user text."""
+    if isinstance(exc, NotAdmin):
+        return ADMIN_ONLY
+    if isinstance(exc, NotBound):
+        return NEED_BIND
+    if isinstance(exc, InviteInvalid):
+        return INVITE_ERRORS.get(exc.reason, INVITE_ERRORS["unknown"])
+    if isinstance(exc, NotFound):
+        return f"❌ 找不到{esc(exc.what)}。"
+    if isinstance(exc, BadInput):
+        key = exc.message
+        simple = {
+            "empty_unit": "请写上单位名称，例如：<code>/invite 龙城镇</code>",
+            "long_unit": "单位名称太长了（最多60字）。",
+            "bad_status": bad_status(),
+            "no_draft": "当前没有进行中的填报，请发送 /checkin 开始。",
+            "stale_step": STALE_BUTTON,
+            "bad_correction": "只能更正本单位的填报记录。",
+        }
+        if key == "bad_item":
+            return bad_item(item_ids)
+        if key == "oneline_usage":
+            return oneline_usage(item_ids)
+        if key.startswith("long_note"):
+            return long_note(int(key.split(":")[1]) if ":" in key else 501)
+        return simple.get(key, key)  # other BadInput messages are built by texts, already HTML
+    from bot.services.checkins import DraftExpired
+
+    if isinstance(exc, DraftExpired):
+        return CHECKIN_TIMEOUT
+    return GENERIC_ERROR
+
+MUTED = "🔕 已暂停活动提醒。需要时发送 /unmute 恢复。（群发通知和催办仍会收到）"
+UNMUTED = "🔔 已恢复活动提醒。"
+STALE_LINK = "这个按钮已失效，请发送 /outline 重新打开目录。"

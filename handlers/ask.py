@@ -1,0 +1,111 @@
+"""Questions about the work points: /ask, plain text in private chats, /outline and its buttons."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import texts
+from bot.context import BotContext
+from handlers.common import admin_only, args_text, edit_or_reply, keyboard, reply
+
+MAX_QUESTION = 500
+
+
+def clause_buttons(kb, clause_id: str):  # noqa: ANN001, ANN201
+    """Buttons to the parent section, neighbouring items, or a section's items."""
+    rel = kb.related(clause_id)
+    pairs = [(f"{c.label} {c.title}", f"c:{c.id}") for c in rel]
+    return keyboard([pairs[i:i + 2] for i in range(0, len(pairs), 2)])
+
+
+async def answer_question(update: Update, context: BotContext, question: str) -> None:
+    """Answer from the knowledge base: the clause, or the missing-reference / not-found message."""
+    kb = context.kb
+    question = question.strip()[:MAX_QUESTION]
+    ans = kb.ask(question, limit=3)
+    if ans.kind == "missing":
+        await reply(update, texts.missing_ref(ans.missing_ref or question, ans.available))
+        return
+    if not ans.hits:
+        user = update.effective_user
+        context.services.roster.record_unanswered(user_id=user.id if user else None, question=question)
+        await reply(update, texts.not_found(question, texts.SUGGESTIONS),
+                    keyboard([[("📋 查看目录", "outline")]]))
+        return
+    top = ans.hits[0].clause
+    body = texts.clause(top, kb)
+    if ans.kind == "content":
+        body += texts.also_matched(ans.hits[1:])
+    await reply(update, body, clause_buttons(kb, top.id))
+
+
+async def ask(update: Update, context: BotContext) -> None:
+    """/ask 问题."""
+    question = args_text(update)
+    if not question:
+        await reply(update, texts.ASK_USAGE)
+        return
+    await answer_question(update, context, question)
+
+
+async def plain_text(update: Update, context: BotContext) -> None:
+    """Any text in a private chat, or a group message that mentions the bot, is a question."""
+    msg = update.effective_message
+    text = msg.text or ""
+    if update.effective_chat.type != ChatType.PRIVATE:
+        handle = f"@{context.bot.username}"
+        if handle.lower() not in text.lower():
+            return  # a mention of somebody else: not for us
+        text = text.replace(handle, " ")
+    if not text.strip():
+        await reply(update, texts.ASK_USAGE)
+        return
+    await answer_question(update, context, text)
+
+
+async def unsupported(update: Update, context: BotContext) -> None:
+    """A sticker, photo or file in a private chat (outside a flow): say what works."""
+    await reply(update, texts.UNSUPPORTED_MEDIA)
+
+
+async def outline(update: Update, context: BotContext) -> None:
+    """Table of contents with a button per section."""
+    kb = context.kb
+    pairs = [(f"{c.label} {c.title}", f"c:{c.id}") for c in kb.top_level()]
+    await reply(update, texts.outline(kb), keyboard([[p] for p in pairs]))
+
+
+async def open_clause(update: Update, context: BotContext) -> None:
+    """A clause button (c:<id>) or the outline button."""
+    q = update.callback_query
+    await q.answer()
+    data = q.data or ""
+    kb = context.kb
+    if data == "outline":
+        await outline(update, context)
+        return
+    clause = kb.get(data[2:])
+    if clause is None:
+        await reply(update, texts.STALE_LINK)
+        return
+    await reply(update, texts.clause(clause, kb), clause_buttons(kb, clause.id))
+
+
+@admin_only
+async def unanswered(update: Update, context: BotContext) -> None:
+    """/unanswered: the latest questions nobody could answer."""
+    await reply(update, texts.unanswered(context.services.roster.unanswered(20), context.settings.tz))
+
+
+def register(app: Application, *, group_text: int) -> None:
+    app.add_handler(CommandHandler("ask", ask))
+    app.add_handler(CommandHandler("outline", outline))
+    app.add_handler(CommandHandler("unanswered", unanswered))
+    app.add_handler(CallbackQueryHandler(open_clause, pattern=r"^(c:|outline$)"))
+    mention = filters.Entity("mention") & filters.ChatType.GROUPS
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & (filters.ChatType.PRIVATE | mention),
+                                   plain_text), group=group_text)
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL
+                                   & ~filters.UpdateType.EDITED, unsupported), group=group_text)

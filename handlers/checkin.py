@@ -1,0 +1,155 @@
+"""The check-in conversation. Its state lives in the database (one draft row per user, written at
+every step), so a kill -9 at any step loses nothing: states are the draft's ``step`` values."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import texts
+from bot.context import BotContext
+from bot.errors import NotBound
+from bot.models import STATUSES
+from bot.services.checkins import DraftExpired
+from handlers.common import edit_or_reply, is_private, keyboard, once, reply
+
+# conversation states (CheckinDraft.step)
+CHOOSING_ITEM, CHOOSING_STATUS, WRITING_NOTE, CONFIRMING = "item", "status", "note", "confirm"
+NO_NOTE = {"无", "没有", "无。", "-", "no", "none"}
+
+
+def _member(update: Update, context: BotContext):  # noqa: ANN202
+    m = context.services.roster.membership(update.effective_user.id if update.effective_user else None)
+    if m is None:
+        raise NotBound()
+    return m
+
+
+def item_keyboard(context: BotContext):  # noqa: ANN201
+    rows = [[(f"{i.id} {i.title}", f"ci:i:{i.id}")] for i in context.services.checkins.items]
+    return keyboard(rows + [[("取消", "ci:no")]])
+
+
+def status_keyboard():  # noqa: ANN201
+    return keyboard([[(f"{texts.STATUS_ICON[s]} {s}", f"ci:s:{n}") for n, s in enumerate(STATUSES)],
+                     [("取消", "ci:no")]])
+
+
+def confirm_keyboard():  # noqa: ANN201
+    return keyboard([[("确认", "ci:ok"), ("取消", "ci:no")]])
+
+
+async def checkin(update: Update, context: BotContext) -> None:
+    """/checkin starts the guided flow; /checkin 2.2 已完成 说明 records in one line."""
+    _member(update, context)
+    if context.args:
+        await oneline(update, context)
+        return
+    if not is_private(update):
+        await reply(update, texts.PRIVATE_ONLY)
+        return
+    context.services.checkins.start_draft(user_id=update.effective_user.id, chat_id=update.effective_chat.id)
+    await reply(update, texts.CHOOSE_ITEM, item_keyboard(context))
+
+
+@once
+async def oneline(update: Update, context: BotContext) -> None:
+    """One-line form; a replayed update records nothing the second time."""
+    svc = context.services.checkins
+    item, status, note = svc.parse_oneline(context.args)
+    c = svc.record(user_id=update.effective_user.id, item_id=item, status=status, note=note)
+    await reply(update, texts.recorded(item, svc.title(item), status, c.period, note))
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """ci:i:<item>, ci:s:<n>, ci:ok, ci:no, ci:fix:<id>."""
+    q = update.callback_query
+    svc = context.services.checkins
+    uid = update.effective_user.id
+    parts = (q.data or "").split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    if action == "no":
+        await q.answer()
+        svc.cancel_draft(uid)
+        await edit_or_reply(update, texts.CHECKIN_CANCELLED)
+        return
+    _member(update, context)
+    if action == "fix" and len(parts) == 3 and parts[2].isdigit():
+        old = svc.latest_correctable(_member(update, context)[1].id)
+        if old is None or old.id != int(parts[2]):
+            await q.answer(texts.STALE_BUTTON, show_alert=True)
+            return
+        await q.answer()
+        svc.start_draft(user_id=uid, chat_id=update.effective_chat.id, corrects_id=old.id, item_id=old.item_id)
+        await reply(update, texts.choose_status(old.item_id, svc.title(old.item_id)), status_keyboard())
+        return
+    await q.answer()
+    if action == "i" and len(parts) == 3:
+        d = svc.choose_item(uid, parts[2])
+        await edit_or_reply(update, texts.choose_status(d.item_id, svc.title(d.item_id)), status_keyboard())
+    elif action == "s" and len(parts) == 3 and parts[2].isdigit() and int(parts[2]) < len(STATUSES):
+        d = svc.choose_status(uid, STATUSES[int(parts[2])])
+        await edit_or_reply(update, texts.ask_note(d.item_id, d.status), keyboard([[("取消", "ci:no")]]))
+    elif action == "ok":
+        c = svc.confirm_draft(uid)
+        await edit_or_reply(update, texts.recorded(c.item_id, svc.title(c.item_id), c.status, c.period, c.note))
+    else:
+        await reply(update, texts.STALE_BUTTON)
+
+
+async def note_or_pass(update: Update, context: BotContext) -> None:
+    """Text while a draft waits for its note becomes the note; anything else goes on to /ask."""
+    svc = context.services.checkins
+    uid = update.effective_user.id if update.effective_user else None
+    if uid is None:
+        return
+    try:
+        d = svc.draft(uid)
+    except DraftExpired:
+        await reply(update, texts.CHECKIN_TIMEOUT)
+        raise ApplicationHandlerStop from None
+    if d is None or d.step != WRITING_NOTE:
+        return
+    msg = update.effective_message
+    if not msg.text:
+        await reply(update, texts.NOTE_NOT_TEXT)
+        raise ApplicationHandlerStop
+    text = msg.text.strip()
+    d = svc.give_note(uid, "" if text.lower() in NO_NOTE else text)
+    await reply(update, texts.summary(d.item_id, svc.title(d.item_id), d.status, d.note or "",
+                                      correcting=d.corrects_id is not None), confirm_keyboard())
+    raise ApplicationHandlerStop
+
+
+async def mine(update: Update, context: BotContext) -> None:
+    """/mine: the unit's recent check-ins, with a button to correct the latest."""
+    _, unit = _member(update, context)
+    svc = context.services.checkins
+    rows = svc.recent(unit.id, 10)
+    latest = svc.latest_correctable(unit.id)
+    markup = keyboard([[(f"更正最新一条（{latest.item_id}）", f"ci:fix:{latest.id}")]]) if latest else None
+    await reply(update, texts.mine(unit.name, rows, {i.id: i.title for i in svc.items}, context.settings.tz),
+                markup)
+
+
+async def expire_drafts(context: BotContext) -> None:
+    """Job: tell users whose flow sat idle past the timeout that nothing was recorded."""
+    for d in context.services.checkins.expire_drafts():
+        await context.bot.send_message(d.chat_id, texts.CHECKIN_TIMEOUT)
+
+
+def register(app: Application, *, group_flow: int) -> None:
+    app.add_handler(CommandHandler("checkin", checkin))
+    app.add_handler(CommandHandler("mine", mine))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^ci:"))
+    # before the question handler: a waiting draft takes the text (or refuses a photo)
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED
+                                   & ~filters.StatusUpdate.ALL, note_or_pass), group=group_flow)
+    app.job_queue.run_repeating(expire_drafts, interval=60, first=10, name="expire-checkin-drafts")

@@ -1,0 +1,114 @@
+"""Small helpers shared by the handler modules: replying within Telegram's limits, guards."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+
+from bot import texts
+from bot.context import BotContext
+from bot.errors import AppError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, BotContext], Awaitable[None]]
+MAX_CALLBACK = 64
+
+
+def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
+    """Inline keyboard from (label, callback data) pairs; data over 64 bytes is a bug, refused here."""
+    out = []
+    for row in rows:
+        buttons = []
+        for label, data in row:
+            if len(data.encode()) > MAX_CALLBACK:
+                raise ValueError(f"callback data over 64 bytes: {data!r}")
+            buttons.append(InlineKeyboardButton(texts.button_label(label), callback_data=data))
+        if buttons:
+            out.append(buttons)
+    return InlineKeyboardMarkup(out) if out else None
+
+
+async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
+    """Send ``text`` (HTML) to the update's chat, split at 4096; buttons go on the last part."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    parts = texts.split(text) or [texts.GENERIC_ERROR]
+    sent = None
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        sent = await chat.send_message(part, reply_markup=markup if last else None)
+    return sent
+
+
+async def edit_or_reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Edit the message whose button was pressed (when it fits in one message), else reply."""
+    q = update.callback_query
+    parts = texts.split(text)
+    if q is not None and q.message is not None and len(parts) == 1:
+        await q.edit_message_text(parts[0], reply_markup=markup)
+    else:
+        await reply(update, text, markup)
+
+
+def is_private(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+
+
+def display_name(update: Update) -> str:
+    u = update.effective_user
+    if u is None:
+        return ""
+    return u.full_name or (u.username or str(u.id))
+
+
+def admin_only(func: Handler) -> Handler:
+    """Refuse non-admins with a clear message; nothing else happens."""
+
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: BotContext) -> None:
+        user = update.effective_user
+        if not context.is_admin(user.id if user else None):
+            if update.callback_query:
+                await update.callback_query.answer(texts.ADMIN_ONLY, show_alert=True)
+            else:
+                await reply(update, texts.ADMIN_ONLY)
+            return
+        await func(update, context)
+
+    return wrapper
+
+
+def once(func: Handler) -> Handler:
+    """Act on an update at most once, even when Telegram re-delivers it after a crash."""
+
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: BotContext) -> None:
+        if not context.services.updates.claim(update.update_id):
+            log.info("update %s already processed; ignoring the replay", update.update_id)
+            return
+        await func(update, context)
+
+    return wrapper
+
+
+async def app_error(update: Update, context: BotContext, exc: AppError) -> None:
+    """Answer a domain error with its Chinese text."""
+    msg = texts.error_text(exc, item_ids=context.services.checkins.item_ids)
+    if update.callback_query:
+        await update.callback_query.answer()
+    await reply(update, msg)
+
+
+def args_text(update: Update) -> str:
+    """Everything after the command word, with newlines kept."""
+    msg = update.effective_message
+    if msg is None or not msg.text:
+        return ""
+    parts = msg.text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""

@@ -1,0 +1,72 @@
+"""The office's view: /progress, /export, /chart, /remind_missing."""
+
+from __future__ import annotations
+
+from telegram import InputFile, Update
+from telegram.ext import Application, CommandHandler
+
+from bot import texts
+from bot.context import BotContext
+from bot.errors import BadInput
+from bot.periods import deadline_of
+from handlers.common import admin_only, args_text, reply
+from handlers.push import push_many
+
+
+def _period(context: BotContext, raw: str) -> str | None:
+    """The period named in the arguments (None = all for /export) or the current one."""
+    if not raw:
+        return None
+    period = context.services.checkins.parse_period(raw.split()[0])
+    if period is None:
+        raise BadInput(texts.BAD_PERIOD)
+    return period
+
+
+@admin_only
+async def progress(update: Update, context: BotContext) -> None:
+    """/progress [period]: counts per item, each unit's latest statuses, units not reported."""
+    svc = context.services.checkins
+    p = svc.progress(_period(context, args_text(update)) or svc.period_now())
+    await reply(update, texts.progress(p, len(p.units) + len(p.missing)))
+
+
+@admin_only
+async def export(update: Update, context: BotContext) -> None:
+    """/export [period]: an .xlsx of the check-ins (detail + summary matrix)."""
+    name, data, n = context.services.reports.export(_period(context, args_text(update)))
+    await update.effective_chat.send_document(InputFile(data, filename=name),
+                                              caption=texts.export_caption(n))
+
+
+@admin_only
+async def chart(update: Update, context: BotContext) -> None:
+    """/chart [period]: a PNG of units × items coloured by status."""
+    name, data = context.services.reports.chart(_period(context, args_text(update)))
+    await update.effective_chat.send_photo(InputFile(data, filename=name), caption=texts.CHART_CAPTION)
+
+
+@admin_only
+async def remind_missing(update: Update, context: BotContext) -> None:
+    """/remind_missing: push a reminder to every member of every unit that has not reported."""
+    svc = context.services.checkins
+    period = svc.period_now()
+    units, _ = svc.missing_recipients(period)
+    deadline = texts.when(deadline_of(period, context.settings.checkin_deadline_day, context.settings.tz),
+                          context.settings.tz)
+    people = failed = 0
+    members = context.services.roster.members_by_unit()
+    for unit in units:
+        chats = [m.chat_id for m in members.get(unit.id, [])]
+        ok, bad = await push_many(context.bot, chats, texts.remind_missing_push(period, unit.name, deadline),
+                                  context.services.roster, rate=context.settings.broadcast_rate)
+        people, failed = people + ok, failed + bad
+    await reply(update, texts.remind_missing_report(len(units), people, failed, period,
+                                                    [u.name for u in units]))
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("progress", progress))
+    app.add_handler(CommandHandler("export", export))
+    app.add_handler(CommandHandler("chart", chart))
+    app.add_handler(CommandHandler("remind_missing", remind_missing))

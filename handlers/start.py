@@ -1,0 +1,67 @@
+"""/start (with or without an invite code), /help, /cancel, /mute, /unmute."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from bot import texts
+from bot.context import BotContext
+from handlers.common import display_name, reply
+
+
+def _register_chat(update: Update, context: BotContext) -> None:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is not None:
+        context.services.roster.register_chat(chat_id=chat.id, user_id=user.id if user else None,
+                                              name=display_name(update), username=user.username if user else None)
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Register the chat; bind with an invite code if one came with the link."""
+    _register_chat(update, context)
+    user = update.effective_user
+    if context.args:
+        unit = context.services.roster.redeem(code=context.args[0][:64], user_id=user.id,
+                                              chat_id=update.effective_chat.id, name=display_name(update))
+        await reply(update, texts.bound_to(unit.name))
+        return
+    membership = context.services.roster.membership(user.id if user else None)
+    await reply(update, texts.welcome(display_name(update), membership[1].name if membership else None,
+                                      context.is_admin(user.id if user else None)))
+
+
+async def help_cmd(update: Update, context: BotContext) -> None:
+    """Every command this user may use, with an example each."""
+    user = update.effective_user
+    uid = user.id if user else None
+    await reply(update, texts.help_text(context.is_admin(uid), context.services.roster.membership(uid) is not None))
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """Leave any flow."""
+    user = update.effective_user
+    dropped = user is not None and context.services.checkins.cancel_draft(user.id)
+    await reply(update, texts.CHECKIN_CANCELLED if dropped else texts.NOTHING_TO_CANCEL)
+
+
+async def mute(update: Update, context: BotContext) -> None:
+    """Stop event reminders for this chat."""
+    _register_chat(update, context)
+    context.services.roster.set_muted(update.effective_chat.id, True)
+    await reply(update, texts.MUTED)
+
+
+async def unmute(update: Update, context: BotContext) -> None:
+    """Resume event reminders for this chat."""
+    _register_chat(update, context)
+    context.services.roster.set_muted(update.effective_chat.id, False)
+    await reply(update, texts.UNMUTED)
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler("help", help_cmd))
+    app.add_handler(CommandHandler("cancel", cancel))
+    app.add_handler(CommandHandler("mute", mute))
+    app.add_handler(CommandHandler("unmute", unmute))
