@@ -1,0 +1,157 @@
+"""End-to-end check-ins over loopback HTTP: the guided flow, the one-line form, refusals,
+a kill -9 in the middle of the flow, /mine and corrections, and the office's views."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import openpyxl
+from PIL import Image
+
+from tests.conftest import bind, say
+from tests.harness import ADMIN, BotProcess
+
+
+def button(msg, startswith: str) -> str:
+    for row in msg.buttons:
+        for label, data in row:
+            if label.startswith(startswith):
+                return data
+    raise AssertionError(f"no button starting with {startswith!r} in {msg.buttons}")
+
+
+def test_guided_checkin_flow(emu, bot):
+    bind(emu, 7, "龙城镇", name="张三")
+    items = say(emu, 7, "/checkin", contains="选择")
+    labels = [row[0][0] for row in items.buttons if row[0][1].startswith("ci:i:")]
+    assert len(labels) == 13 and labels[1].startswith("1.2 ")
+    emu.press(7, items, button(items, "2.2"))
+    status = emu.wait_for(chat_id=7, contains="状态")
+    emu.press(7, status, button(status, "⏳"))
+    emu.wait_for(chat_id=7, contains="说明")
+    summary = say(emu, 7, "已走访 12 户<军属>", contains="请确认")
+    assert "<军属>" in summary.plain and "进行中" in summary.plain
+    emu.press(7, summary, button(summary, "确认"))
+    done = emu.wait_for(chat_id=7, contains="已记录")
+    assert "2.2" in done.plain
+    mine = say(emu, 7, "/mine", contains="龙城镇")
+    assert "2.2" in mine.plain and "进行中" in mine.plain
+    assert not emu.rejected
+
+
+def test_note_too_long_gets_second_chance_and_photo_refused(emu, bot):
+    bind(emu, 7, "龙城镇")
+    items = say(emu, 7, "/checkin", contains="选择")
+    emu.press(7, items, button(items, "1.1"))
+    st = emu.wait_for(chat_id=7, contains="状态")
+    emu.press(7, st, button(st, "✅"))
+    emu.wait_for(chat_id=7, contains="说明")
+    r = say(emu, 7, "长" * 501, contains="500")
+    assert "超过" in r.plain
+    emu.user_photo(7, caption="现场照片")
+    emu.wait_for(chat_id=7, contains="文字")
+    summary = say(emu, 7, "已开展宣传", contains="请确认")
+    emu.press(7, summary, button(summary, "确认"))
+    emu.wait_for(chat_id=7, contains="已记录")
+
+
+def test_cancel_records_nothing(emu, bot):
+    bind(emu, 7, "龙城镇")
+    items = say(emu, 7, "/checkin", contains="选择")
+    emu.press(7, items, button(items, "1.1"))
+    emu.wait_for(chat_id=7, contains="状态")
+    say(emu, 7, "/cancel", contains="取消")
+    r = say(emu, 7, "/mine", contains="龙城镇")
+    assert "还没有填报" in r.plain
+
+
+def test_one_line_checkin_and_errors(emu, bot):
+    bind(emu, 7, "名山街道")
+    r = say(emu, 7, "/checkin 二（二） 已完成 慰问了 30 户", contains="已记录")
+    assert "2.2" in r.plain
+    r = say(emu, 7, "/checkin 9.9 已完成", contains="没有这个事项")
+    assert "4.3" in r.plain
+    r = say(emu, 7, "/checkin 2.2 差不多了", contains="状态只能是")
+    p = say(emu, ADMIN, "/progress", contains="进度")
+    assert "名山街道" in p.plain and "✅2.2" in p.plain
+
+
+def test_unbound_user_is_told_to_get_an_invite(emu, bot):
+    r = say(emu, 8, "/checkin", contains="绑定")
+    assert "邀请" in r.plain
+    r = say(emu, 8, "/checkin 2.2 已完成 好", contains="绑定")
+    say(emu, ADMIN, "/invite 龙城镇", contains="start=")
+    p = say(emu, ADMIN, "/progress", contains="进度")
+    assert "已填报 0/1" in p.plain
+
+
+def test_correct_latest_keeps_history(emu, bot):
+    bind(emu, 7, "龙城镇")
+    say(emu, 7, "/checkin 3.1 进行中 在推进", contains="已记录")
+    mine = say(emu, 7, "/mine", contains="更正")
+    emu.press(7, mine, button(mine, "更正"))
+    st = emu.wait_for(chat_id=7, contains="状态")
+    emu.press(7, st, button(st, "✅"))
+    emu.wait_for(chat_id=7, contains="说明")
+    summary = say(emu, 7, "已完成帮扶", contains="更正")
+    emu.press(7, summary, button(summary, "确认"))
+    emu.wait_for(chat_id=7, contains="已记录")
+    mine = say(emu, 7, "/mine", contains="龙城镇")
+    assert "已更正" in mine.plain and "已完成" in mine.plain
+    p = say(emu, ADMIN, "/progress", contains="进度")
+    assert "✅3.1" in p.plain and "⏳3.1" not in p.plain
+
+
+def test_export_and_chart(emu, bot):
+    bind(emu, 7, "龙城镇")
+    bind(emu, 8, "县退役军人事务局")
+    say(emu, 7, "/checkin 1.2 已完成 =1+1", contains="已记录")
+    say(emu, ADMIN, "/invite 三合街道", contains="start=")
+    emu.user_message(ADMIN, "/export")
+    doc = emu.wait_for(chat_id=ADMIN, predicate=lambda m: m.document is not None)
+    assert doc.filename.endswith(".xlsx")
+    wb = openpyxl.load_workbook(io.BytesIO(doc.document))
+    detail, summary = wb.worksheets[0], wb.worksheets[1]
+    values = [[c.value for c in row] for row in detail.iter_rows()]
+    assert any("龙城镇" in map(str, row) for row in values)
+    assert any("=1+1" in str(v) for row in values for v in row)  # shown as text, not a formula
+    flat = [str(c.value) for row in summary.iter_rows() for c in row]
+    assert "三合街道" in flat and "县退役军人事务局" in flat
+    emu.user_message(ADMIN, "/chart")
+    photo = emu.wait_for(chat_id=ADMIN, predicate=lambda m: m.photo is not None)
+    img = Image.open(io.BytesIO(photo.photo))
+    assert img.format == "PNG" and img.width > 300
+
+
+def test_remind_missing(emu, bot):
+    bind(emu, 7, "龙城镇")
+    bind(emu, 8, "名山街道")
+    say(emu, 8, "/checkin 1.1 已完成", contains="已记录")
+    r = say(emu, ADMIN, "/remind_missing", contains="催办")
+    assert "1 个单位" in r.plain and "1 人" in r.plain
+    push = emu.wait_for(chat_id=7, contains="尚未填报")
+    assert "龙城镇" in push.plain
+    assert not [m for m in emu.to(8) if "尚未填报" in (m.plain or "")]
+
+
+def test_flow_survives_kill_9(emu, db_url, tmp_path):
+    proc = BotProcess(emu, db_url, tmp_path).wait_polling()
+    try:
+        bind(emu, 7, "龙城镇")
+        items = say(emu, 7, "/checkin", contains="选择")
+        emu.press(7, items, button(items, "4.1"))
+        st = emu.wait_for(chat_id=7, contains="状态")
+        emu.press(7, st, button(st, "✅"))
+        emu.wait_for(chat_id=7, contains="说明")
+        time.sleep(0.3)  # let PTB confirm the update offset
+    finally:
+        proc.kill9()
+    proc = BotProcess(emu, db_url, tmp_path).wait_polling()
+    try:
+        summary = say(emu, 7, "表彰大会筹备完毕", contains="请确认", timeout=20)
+        emu.press(7, summary, button(summary, "确认"))
+        done = emu.wait_for(chat_id=7, contains="已记录", timeout=20)
+        assert "4.1" in done.plain
+    finally:
+        proc.stop()
