@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import warnings
+
 import pytest
 
 from bot.emulator import BotApiEmulator
@@ -14,9 +18,61 @@ def emu():
         yield e
 
 
+PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+_pg_state: dict[str, str | None] = {}
+
+
+def _pg_unavailable() -> str | None:
+    """None when the PostgreSQL server answers, else why not (checked once per run)."""
+    if "why" not in _pg_state:
+        import sqlalchemy as sa
+
+        try:
+            eng = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+            with eng.connect() as c:
+                c.execute(sa.text("select 1"))
+            eng.dispose()
+            _pg_state["why"] = None
+        except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+            _pg_state["why"] = f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}"
+    return _pg_state["why"]
+
+
 @pytest.fixture
-def db_url(tmp_path) -> str:
+def pg_url():
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    why = _pg_unavailable()
+    if why:
+        warnings.warn(f"SKIPPING PostgreSQL test: {why}", stacklevel=1)
+        pytest.skip(f"SKIPPED LOUDLY: {why}")
+    import sqlalchemy as sa
+
+    name = f"sy_test_{secrets.token_hex(6)}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as c:
+        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'bot.db'}"
+
+
+@pytest.fixture
+def db_url(sqlite_url) -> str:
+    return sqlite_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_url(request, tmp_path) -> str:
+    """Both backends: tests using it run once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'bot.db'}"
+    return request.getfixturevalue("pg_url")
 
 
 @pytest.fixture
@@ -50,3 +106,9 @@ def bind(emu: BotApiEmulator, user_id: int, unit: str, *, name: str = "联络员
     reply = say(emu, ADMIN, f"/invite {unit}", contains="start=")
     code = reply.plain.split("start=")[1].split()[0]
     say(emu, user_id, f"/start {code}", contains=unit, first_name=name)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ANN001
+    why = _pg_state.get("why")
+    if why:
+        terminalreporter.write_sep("!", f"PostgreSQL tests were SKIPPED: {why}", red=True, bold=True)

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import bind, say
 from tests.harness import ADMIN
+
+
+@pytest.fixture
+def db_url(any_db_url):
+    """These suites run on SQLite and on PostgreSQL."""
+    return any_db_url
 
 
 def test_start_help_and_command_menus(emu, bot):

@@ -7,10 +7,17 @@ import io
 import time
 
 import openpyxl
+import pytest
 from PIL import Image
 
 from tests.conftest import bind, say
 from tests.harness import ADMIN, BotProcess
+
+
+@pytest.fixture
+def db_url(any_db_url):
+    """These suites run on SQLite and on PostgreSQL."""
+    return any_db_url
 
 
 def button(msg, startswith: str) -> str:

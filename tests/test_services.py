@@ -22,10 +22,17 @@ def clock():
 
 
 @pytest.fixture
-def engine(tmp_path):
-    e = make_engine(f"sqlite:///{tmp_path / 'db' / 'bot.db'}")  # folder is created
+def engine(any_db_url):
+    e = make_engine(any_db_url)
     init_db(e)
-    return e
+    yield e
+    e.dispose()
+
+
+def test_sqlite_folder_is_created(tmp_path):
+    e = make_engine(f"sqlite:///{tmp_path / 'new' / 'dir' / 'bot.db'}")
+    init_db(e)
+    assert (tmp_path / "new" / "dir" / "bot.db").exists()
 
 
 @pytest.fixture
