@@ -1,0 +1,120 @@
+"""Latency of the knowledge base: cold start of the CLI, per-query p50/p99 in process on the seed
+document and on a synthetic 10,000-clause document.
+
+    .venv/bin/python benchmarks/bench_knowledge.py [--clauses 10000] [--runs 5]
+
+Targets: cold start < 1.5 s; p99 < 5 ms (seed), < 50 ms (10,000 clauses).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from knowledge import KnowledgeBase  # noqa: E402
+from knowledge.numerals import int_to_cn  # noqa: E402
+
+
+def questions() -> list[str]:
+    qs = []
+    for name in ("questions.jsonl", "questions_heldout.jsonl"):
+        for line in (ROOT / "tests/data" / name).read_text(encoding="utf-8").splitlines():
+            qs.append(json.loads(line)["q"])
+    return qs
+
+
+def cold_start(runs: int) -> list[float]:
+    cmd = [sys.executable, "-m", "bot", "ask", "光荣牌怎么挂"]
+    if not (ROOT / "bot" / "__main__.py").exists():
+        cmd = [sys.executable, "-m", "knowledge.cli", "ask", "光荣牌怎么挂"]
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True)
+        out.append(time.perf_counter() - t)
+        assert p.returncode == 0 and "光荣牌" in p.stdout.decode("utf-8"), p.stderr[-500:]
+    return out
+
+
+def latency(kb: KnowledgeBase, qs: list[str], rounds: int) -> tuple[float, float, float]:
+    for q in qs:  # warm-up (lazy structures, caches)
+        kb.ask(q)
+    times = []
+    for _ in range(rounds):
+        for q in qs:
+            t = time.perf_counter()
+            kb.ask(q)
+            times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return (statistics.median(times), times[int(len(times) * 0.99) - 1], times[-1])
+
+
+def synthetic_document(n_clauses: int, seed: int = 7) -> str:
+    """A document of this genre with about n_clauses sections + items, text drawn from the seed."""
+    rnd = random.Random(seed)
+    kb = KnowledgeBase.load()
+    sentences = [s + "。" for c in kb.clauses.values() if c.kind == "item"
+                 for s in c.text.split("。") if len(s) > 8]
+    places = ["东城", "西城", "南岸", "北碚", "江北", "沙坪", "九龙", "渝中", "大渡", "长寿",
+              "涪陵", "万州", "黔江", "綦江", "合川", "永川", "璧山", "铜梁", "潼南", "荣昌"]
+    topics = ["服务", "保障", "宣传", "培训", "慰问", "安置", "就业", "教育", "医疗", "住房",
+              "交通", "文化", "科技", "法律", "帮扶", "创建", "表彰", "考核", "督导", "协调"]
+    items_per = 19
+    n_sections = max(1, n_clauses // (items_per + 1))
+    lines = ["某市双拥办〔2024〕1号", "某市双拥工作领导小组办公室", "关于印发《合成测试文件》的通知",
+             "各区县：", "现将文件印发你们，请认真落实。", "某市双拥工作领导小组办公室", "2024年1月1日",
+             "合成测试文件", "全市双拥工作要坚持服务大局。"]
+    for s in range(1, n_sections + 1):
+        label = int_to_cn(s) if s < 100 else None
+        head = f"{rnd.choice(places)}{rnd.choice(topics)}第{s}专项{rnd.choice(topics)}工作"
+        lines.append(f"{label}、{head}" if label else f"第{s}部分 {head}")
+        for i in range(1, items_per + 1):
+            lead = f"{rnd.choice(places)}{rnd.choice(topics)}{rnd.choice(topics)}{s}-{i}号任务"
+            body = "".join(rnd.sample(sentences, 3))
+            marker = f"（{int_to_cn(i)}）" if i < 100 else f"{i}."
+            lines.append(f"{marker}{lead}。{body}")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clauses", type=int, default=10_000)
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+
+    cs = cold_start(args.runs)
+    print(f"cold start `python -m bot ask 光荣牌怎么挂`: median {statistics.median(cs):.3f} s, "
+          f"min {min(cs):.3f} s, max {max(cs):.3f} s ({args.runs} runs)")
+
+    qs = questions()
+    t = time.perf_counter()
+    kb = KnowledgeBase.load()
+    print(f"seed document: load+index {time.perf_counter() - t:.3f} s, {len(kb.clauses)} clauses")
+    p50, p99, mx = latency(kb, qs, 20)
+    print(f"seed per-query: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {mx:.2f} ms ({len(qs)} questions x 20)")
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "synthetic.txt"
+        path.write_text(synthetic_document(args.clauses), encoding="utf-8")
+        t = time.perf_counter()
+        big = KnowledgeBase.load(path)
+        build = time.perf_counter() - t
+    n = len(big.clauses)
+    print(f"synthetic document: {n} clauses, load+index {build:.1f} s")
+    p50, p99, mx = latency(big, qs, 3)
+    print(f"synthetic per-query: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {mx:.2f} ms ({len(qs)} questions x 3)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
