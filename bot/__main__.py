@@ -9,7 +9,22 @@ import logging
 import sys
 
 
-def _logging(level: str, *, to_file: str | None = None) -> None:
+class RedactingFormatter(logging.Formatter):
+    """Formats as usual, then blanks every secret (the bot token appears in PTB's debug lines and
+    in request URLs inside tracebacks)."""
+
+    def __init__(self, fmt: str, secrets: list[str]) -> None:
+        super().__init__(fmt)
+        self.secrets = [s for s in secrets if s]
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, "<redacted>")
+        return text
+
+
+def _logging(level: str, *, to_file: str | None = None, secrets: list[str] | None = None) -> None:
     handlers: list[logging.Handler]
     if to_file:
         from pathlib import Path
@@ -18,8 +33,10 @@ def _logging(level: str, *, to_file: str | None = None) -> None:
         handlers = [logging.FileHandler(to_file, encoding="utf-8")]
     else:
         handlers = [logging.StreamHandler(sys.stderr)]
-    logging.basicConfig(level=level, handlers=handlers,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    formatter = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets or [])
+    for h in handlers:
+        h.setFormatter(formatter)
+    logging.basicConfig(level=level, handlers=handlers, force=True)
     # httpx logs every request URL, and the token is part of the URL: keep it quiet
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
@@ -36,10 +53,21 @@ def _settings():  # noqa: ANN202
         raise SystemExit(2) from None
 
 
+def _secrets(settings) -> list[str]:  # noqa: ANN001
+    """The token, and its part after the colon (which alone is the secret), and the webhook secret."""
+    out = []
+    if settings.telegram_bot_token is not None:
+        token = settings.telegram_bot_token.get_secret_value()
+        out += [token, token.split(":", 1)[-1]]
+    if settings.webhook_secret is not None:
+        out.append(settings.webhook_secret.get_secret_value())
+    return sorted(set(out), key=len, reverse=True)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the bot: long polling, or a webhook server with --webhook."""
     settings = _settings()
-    _logging(settings.log_level)
+    _logging(settings.log_level, secrets=_secrets(settings))
     if settings.telegram_bot_token is None:
         print("TELEGRAM_BOT_TOKEN 未设置 / is not set: put it in .env, or run `python -m bot` for the offline demo.",
               file=sys.stderr)

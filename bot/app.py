@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
@@ -78,7 +78,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None, kb=None
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_url.replace("/bot", "/file/bot"))
-        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz, disable_web_page_preview=True))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz,
+                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(16)
         .connection_pool_size(64)
@@ -100,7 +101,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None, kb=None
     progress.register(app)
     startup_hooks.append(events.register(app))
     startup_hooks.append(broadcast.register(app))
-    ask.register(app, group_text=2)
+    ask.register(app, group_text=2, known_commands=[c for c, _ in ADMIN_COMMANDS])
     app.add_error_handler(errors.on_error)
     return app
 

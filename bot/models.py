@@ -138,6 +138,8 @@ class Event(SQLModel, table=True):
     created_by: int | None = Field(default=None, sa_type=sa.BigInteger)
     seed_key: str | None = Field(default=None, max_length=100, unique=True)
     created_at: datetime = _when(default_factory=utcnow)
+    # /event_del sets this (soft delete): a deleted seeded event is not re-seeded at the next start
+    deleted_at: datetime | None = _when(default=None)
 
 
 class ReminderDelivery(SQLModel, table=True):
@@ -186,6 +188,7 @@ class BroadcastDelivery(SQLModel, table=True):
     status: str = Field(default="pending", max_length=10, index=True)
     # pending | sending | sent | failed | blocked ; "sending" left behind by a crash = maybe delivered
     attempts: int = 0
+    parts_sent: int = 0  # a text longer than 4096 goes out in parts; resume from the next one
     last_error: str | None = Field(default=None, max_length=300)
     sent_at: datetime | None = _when(default=None)
 
@@ -198,3 +201,11 @@ class ProcessedUpdate(SQLModel, table=True):
 
     update_id: int = Field(sa_type=sa.BigInteger, primary_key=True)
     processed_at: datetime = _when(default_factory=utcnow)
+
+
+class Lease(SQLModel, table=True):
+    """Which process may send scheduled messages (see bot/services/lease.py)."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=120)
+    expires_at: datetime = _when()

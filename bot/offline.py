@@ -16,12 +16,12 @@ CONSOLE_ADMIN = 10000
 
 
 def run_offline(settings: Settings, *, database_url: str | None = None) -> int:
-    from bot.__main__ import _logging
+    from bot.__main__ import _logging, _secrets
     from bot.app import build_application
     from bot.console import run_console
     from bot.emulator import BotApiEmulator
 
-    _logging(settings.log_level, to_file="data/console.log")
+    _logging(settings.log_level, to_file="data/console.log", secrets=_secrets(settings))
     emu = BotApiEmulator(token="100000:offline-console", bot_username="shuangyong_bot").start()
     settings = settings.model_copy(update={
         "telegram_bot_token": SecretStr(emu.token),

@@ -409,3 +409,217 @@ def error_text(exc: AppError, *, item_ids: Sequence[str] = ()) -> str:
 MUTED = "🔕 已暂停活动提醒。需要时发送 /unmute 恢复。（群发通知和催办仍会收到）"
 UNMUTED = "🔔 已恢复活动提醒。"
 STALE_LINK = "这个按钮已失效，请发送 /outline 重新打开目录。"
+
+
+# --- events ---------------------------------------------------------------------------------------
+# (events, reminders and check-in deadline pushes: bot/services/events.py, handlers/events.py)
+
+_WEEKDAYS = "一二三四五六日"
+EVENT_ADD_USAGE = ("添加活动的格式：<code>/event_add 日期 时间 标题</code>\n"
+                   "例：<code>/event_add 2026-12-20 09:30 县级双拥模范命名表彰大会</code>\n"
+                   "日期也可写成 2026/12/20，时间按本助手设置的时区（BOT_TIMEZONE，默认北京时间）。")
+EVENT_NEED_TIME = "❌ 请在日期后写上时间，例：<code>/event_add 2026-12-20 09:30 县级双拥模范命名表彰大会</code>"
+EVENT_NEED_TITLE = "❌ 请在时间后写上活动标题，例：<code>/event_add 2026-12-20 09:30 县级双拥模范命名表彰大会</code>"
+EVENT_TOO_FAR = "❌ 活动时间在两年以后，请检查年份是否写错。"
+EVENT_DEL_USAGE = "删除活动的格式：<code>/event_del 活动编号</code>，例：<code>/event_del 3</code>\n编号见 /events。"
+
+
+def when_day(moment: datetime, tz) -> str:  # noqa: ANN001
+    """2026-12-20 09:30（周日）"""
+    local = moment.astimezone(tz)
+    return f"{local:%Y-%m-%d %H:%M}（周{_WEEKDAYS[local.weekday()]}）"
+
+
+def event_no_such_date(day: str) -> str:
+    return f"❌ 日期不存在：{esc(day)}。请检查月份和日期，例：<code>2026-12-20</code>。"
+
+
+def event_no_such_time(hhmm: str) -> str:
+    return f"❌ 时间不存在：{esc(hhmm)}。请写成 00:00 到 23:59 之间的时间，例：<code>09:30</code>。"
+
+
+def event_long_title(n: int, limit: int) -> str:
+    return f"❌ 活动标题有 {n} 字，超过了 {limit} 字的上限，请精简后重试。"
+
+
+def event_in_past(starts_at: datetime, now: datetime, tz) -> str:  # noqa: ANN001
+    return (f"❌ 这个时间已经过去了：{when_day(starts_at, tz)}。"
+            f"现在是 {when(now, tz)}（{esc(str(tz))}），请填写将来的时间。")
+
+
+def event_what(event_id: int) -> str:
+    return f"编号为 {event_id} 的活动（发送 /events 查看现有活动）"
+
+
+def _ahead(offset: timedelta) -> str:
+    return f"提前{span(offset)}"
+
+
+def event_added(ev, plans, now: datetime, tz, recipients: int) -> str:  # noqa: ANN001
+    lines = [f"✅ 已添加活动 <b>#{ev.id}</b>：<b>{esc(ev.title)}</b>",
+             f"时间：{when_day(ev.starts_at, tz)}（{esc(str(tz))}），距开始还有 {span(ev.starts_at - now)}",
+             "", "提醒推送时间："]
+    for p in plans:
+        if p.skipped:
+            lines.append(f"· <s>{when(p.due_at, tz)}</s>（{_ahead(p.offset)}）— 已过，跳过")
+        else:
+            lines.append(f"· {when_day(p.due_at, tz)}（{_ahead(p.offset)}）")
+    if all(p.skipped for p in plans):
+        lines.append("所有提醒时间都已过，这个活动不会推送提醒。")
+    lines.append(f"\n将推送给已绑定且未暂停提醒的成员（目前 {recipients} 人）。删除：<code>/event_del {ev.id}</code>")
+    return "\n".join(lines)
+
+
+def event_deleted(ev, tz) -> str:  # noqa: ANN001
+    return (f"🗑 已删除活动 #{ev.id}：<b>{esc(ev.title)}</b>（{when_day(ev.starts_at, tz)}），"
+            "尚未发出的提醒已取消。")
+
+
+def events_list(events, now: datetime, tz, is_admin: bool) -> str:  # noqa: ANN001
+    if not events:
+        tail = "\n管理员可用 <code>/event_add 2026-12-20 09:30 标题</code> 添加。" if is_admin else ""
+        return "📅 近期没有安排活动。" + tail
+    lines = [f"📅 <b>近期活动</b>（共 {len(events)} 项，{esc(str(tz))} 时间）"]
+    for ev in events:
+        lines.append(f"<b>#{ev.id}</b> {when_day(ev.starts_at, tz)} <b>{esc(clip(ev.title, 60))}</b>"
+                     f" — 还有 {span(ev.starts_at - now)}")
+    lines.append("\n活动开始前会按时推送提醒；/mute 可暂停提醒。")
+    if is_admin:
+        lines.append("管理员：<code>/event_add 日期 时间 标题</code> 添加，<code>/event_del 编号</code> 删除。")
+    return "\n".join(lines)
+
+
+def event_reminder(title: str, starts_at: datetime, now: datetime, tz) -> str:  # noqa: ANN001
+    return (f"⏰ <b>活动提醒</b>：{esc(title)}\n时间：{when_day(starts_at, tz)}\n"
+            f"距开始还有 {span(starts_at - now)}。\n\n发送 /events 查看近期活动；/mute 可暂停活动提醒。")
+
+
+def deadline_push(period: str, unit: str, deadline: datetime, now: datetime, tz) -> str:  # noqa: ANN001
+    return (f"📣 <b>填报截止提醒</b>：<b>{esc(unit)}</b> 尚未填报 {esc(period)} 期双拥工作进度。\n"
+            f"截止时间：{when_day(deadline, tz)}，还剩 {span(deadline - now)}。\n请发送 /checkin 完成填报。")
+
+
+def deadline_digest(period: str, deadline: datetime, missing, total: int, tz) -> str:  # noqa: ANN001
+    head = f"📋 <b>{esc(period)} 期填报截止汇总</b>（截止 {when(deadline, tz)}）\n"
+    if not missing:
+        return head + f"全部 {total} 个单位都已填报。👍"
+    return (head + f"已填报 {total - len(missing)}/{total} 个单位；<b>仍未填报（{len(missing)}）</b>：\n"
+            + "、".join(esc(n) for n in missing) + "\n\n可发送 /remind_missing 催办，/progress 查看详情。")
+UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看可用命令；有问题可以直接用文字问我。"
+
+
+# --- broadcast -----------------------------------------------------------------------------------
+
+BC_USAGE = ("请在 /broadcast 后面写上要群发的内容（可以多行），例如：\n"
+            "<code>/broadcast 请各单位于本月25日前完成双拥工作进度填报。</code>\n"
+            "发送前会先显示预览，确认后才会发出。")
+BC_AUDIENCES = {"all": "全部已登记用户", "members": "仅已绑定单位的联络员", "township": "乡镇、街道联络员",
+                "member_unit": "成员单位联络员"}
+BC_BUTTON_AUDIENCE = {"all": "全部", "members": "仅已绑定成员", "township": "乡镇+街道",
+                      "member_unit": "成员单位"}
+BC_CONFIRM = "确认"
+BC_CANCEL = "取消"
+BC_PICK_UNIT = "指定单位…"
+BC_PREV = "‹ 上一页"
+BC_NEXT = "下一页 ›"
+BC_BACK = "返回"
+BC_SHOW_FAILURES = "查看失败"
+BC_REFUSED = {
+    "unknown": "这条群发不存在（按钮无效），没有发送任何消息。",
+    "not_preview": "这个按钮不属于该群发的预览消息，没有发送任何消息。",
+    "sending": "这条群发已经确认，正在发送，不会重复发送。",
+    "done": "这条群发已经发送完毕，不会重复发送。",
+    "cancelled": "这条群发已取消，没有发送任何消息。请重新 /broadcast。",
+    "empty": "收件人为 0，没有可发送的对象。请换一个范围。",
+    "empty_text": BC_USAGE,
+    "bad_audience": "这个收件范围无效（单位可能已不存在）。",
+}
+BC_AUDIENCE_SAME = "收件范围没有变化。"
+BC_STARTED = "已确认，开始发送。"
+BC_CANCELLED = "🚫 已取消这条群发，没有发送任何消息。"
+
+
+def bc_audience(audience: str, unit_name: str | None = None) -> str:
+    if audience.startswith("unit:"):
+        return f"单位「{esc(unit_name or '（已删除）')}」的联络员"
+    return BC_AUDIENCES.get(audience, esc(audience))
+
+
+def bc_body(text: str) -> str:
+    """What every recipient sees: the admin's text, escaped (their "<b>" stays literal)."""
+    return f"📢 <b>县双拥办通知</b>\n\n{esc(text.strip())}"
+
+
+def bc_preview(bid: int, body: str | None, count: int, audience: str, parts: int = 1) -> str:
+    """The preview message; ``body`` None when the text was long and sent above in ``parts``."""
+    head = (f"📢 <b>群发预览</b>（#{bid}）\n收件人：<b>{count}</b> 人（{audience}）\n")
+    if body is None:
+        return (head + f"内容较长，将分 {parts} 条发送，全文见上方 {parts} 条预览消息。\n\n"
+                "请点「确认」发送，或「取消」。可用下方按钮缩小收件范围。")
+    return (head + "以下是收件人将看到的内容：\n━━━━━━━━━━\n" + body + "\n━━━━━━━━━━\n"
+            "请点「确认」发送，或「取消」。可用下方按钮缩小收件范围。")
+
+
+def bc_pick_unit(bid: int, count: int, audience: str, page: int, pages: int) -> str:
+    return (f"📢 <b>群发预览</b>（#{bid}）\n当前收件人：<b>{count}</b> 人（{audience}）\n\n"
+            f"请选择一个单位（第 {page + 1}/{pages} 页）：")
+
+
+def _bc_excerpt(text: str) -> str:
+    return esc(clip(" ".join(text.split()), 60))
+
+
+def bc_progress(bid: int, text: str, fig) -> str:  # noqa: ANN001
+    return (f"📤 <b>群发进行中</b>（#{bid}）「{_bc_excerpt(text)}」\n"
+            f"已发送 {fig.processed}/{fig.total}\n"
+            f"送达 {fig.sent} · 失败 {fig.failed} · 已屏蔽 {fig.blocked}")
+
+
+def bc_report(bid: int, text: str, fig, audience: str) -> str:  # noqa: ANN001
+    lines = [f"✅ <b>群发完成</b>（#{bid}）「{_bc_excerpt(text)}」",
+             f"收件范围：{audience}，共 {fig.total} 人",
+             f"「送达」 {fig.sent} 人",
+             f"失败 {fig.failed} 人",
+             f"已屏蔽 {fig.blocked} 人（已停用的用户不再发送）"]
+    if fig.resent:
+        lines.append(f"注：发送中途程序重启，{fig.resent} 人的消息当时正在发送，已补发（可能收到两次）。")
+    if fig.failed or fig.blocked:
+        lines.append("点「查看失败」查看名单。")
+    return "\n".join(lines)
+
+
+_BC_ERRORS = {"timeout, may have been delivered": "超时，可能已送达（未重发，以免重复）"}
+
+
+def bc_failures(bid: int, rows) -> str:  # noqa: ANN001
+    """Each failed or blocked recipient with the reason, trimmed to one message."""
+    if not rows:
+        return f"群发 #{bid} 没有失败的收件人。👍"
+    head = f"<b>群发 #{bid} 未送达名单</b>（{len(rows)} 人）"
+    lines = [head]
+    used = len(head)
+    for i, r in enumerate(rows):
+        kind = "已屏蔽" if r.status == "blocked" else "失败"
+        reason = _BC_ERRORS.get(r.error, r.error)
+        line = f"{kind} · {esc(clip(r.name, 20)) or '—'}（{r.chat_id}）{esc(clip(reason, 60))}"
+        if used + _u16(line) + 60 > LIMIT:
+            lines.append(f"……另有 {len(rows) - i} 人未列出")
+            break
+        lines.append(line)
+        used += _u16(line) + 1
+    return "\n".join(lines)
+
+
+def bc_history(rows, tz) -> str:  # noqa: ANN001
+    if not rows:
+        return "还没有发过群发。用 <code>/broadcast 文本</code> 发送通知。"
+    state = {"sending": "发送中", "done": "已完成", "cancelled": "已取消"}
+    lines = ["<b>最近的群发</b>"]
+    for r in rows:
+        b, f = r.broadcast, r.figures
+        lines.append(f"#{b.id} {when(b.confirmed_at or b.created_at, tz)} {state.get(b.status, esc(b.status))}"
+                     f"「{_bc_excerpt(b.text)}」")
+        if b.status != "cancelled":
+            lines.append(f"　共 {f.total} 人：送达 {f.sent} · 失败 {f.failed} · 已屏蔽 {f.blocked}"
+                         + (f" · 待发 {f.pending}" if f.pending else ""))
+    return "\n".join(lines)

@@ -8,7 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import texts
 from bot.context import BotContext
-from handlers.common import admin_only, args_text, edit_or_reply, keyboard, reply
+from handlers.common import admin_only, answer, args_text, keyboard, reply
 
 MAX_QUESTION = 500
 
@@ -80,7 +80,7 @@ async def outline(update: Update, context: BotContext) -> None:
 async def open_clause(update: Update, context: BotContext) -> None:
     """A clause button (c:<id>) or the outline button."""
     q = update.callback_query
-    await q.answer()
+    await answer(update)
     data = q.data or ""
     kb = context.kb
     if data == "outline":
@@ -93,13 +93,18 @@ async def open_clause(update: Update, context: BotContext) -> None:
     await reply(update, texts.clause(clause, kb), clause_buttons(kb, clause.id))
 
 
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """A command nobody handles: point at /help."""
+    await reply(update, texts.UNKNOWN_COMMAND)
+
+
 @admin_only
 async def unanswered(update: Update, context: BotContext) -> None:
     """/unanswered: the latest questions nobody could answer."""
     await reply(update, texts.unanswered(context.services.roster.unanswered(20), context.settings.tz))
 
 
-def register(app: Application, *, group_text: int) -> None:
+def register(app: Application, *, group_text: int, known_commands: list[str]) -> None:
     app.add_handler(CommandHandler("ask", ask))
     app.add_handler(CommandHandler("outline", outline))
     app.add_handler(CommandHandler("unanswered", unanswered))
@@ -107,5 +112,8 @@ def register(app: Application, *, group_text: int) -> None:
     mention = filters.Entity("mention") & filters.ChatType.GROUPS
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & (filters.ChatType.PRIVATE | mention),
                                    plain_text), group=group_text)
+    known = filters.Regex(r"^/(" + "|".join(known_commands) + r")(@\w+)?(\s|$)")
+    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE & ~known, unknown_command),
+                    group=group_text)
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL
                                    & ~filters.UpdateType.EDITED, unsupported), group=group_text)

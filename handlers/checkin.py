@@ -18,7 +18,7 @@ from bot.context import BotContext
 from bot.errors import NotBound
 from bot.models import STATUSES
 from bot.services.checkins import DraftExpired
-from handlers.common import edit_or_reply, is_private, keyboard, once, reply
+from handlers.common import answer, edit_or_reply, is_private, keyboard, once, reply
 
 # conversation states (CheckinDraft.step)
 CHOOSING_ITEM, CHOOSING_STATUS, WRITING_NOTE, CONFIRMING = "item", "status", "note", "confirm"
@@ -76,7 +76,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     parts = (q.data or "").split(":")
     action = parts[1] if len(parts) > 1 else ""
     if action == "no":
-        await q.answer()
+        await answer(update)
         svc.cancel_draft(uid)
         await edit_or_reply(update, texts.CHECKIN_CANCELLED)
         return
@@ -84,13 +84,13 @@ async def on_button(update: Update, context: BotContext) -> None:
     if action == "fix" and len(parts) == 3 and parts[2].isdigit():
         old = svc.latest_correctable(_member(update, context)[1].id)
         if old is None or old.id != int(parts[2]):
-            await q.answer(texts.STALE_BUTTON, show_alert=True)
+            await answer(update, texts.STALE_BUTTON, alert=True)
             return
-        await q.answer()
+        await answer(update)
         svc.start_draft(user_id=uid, chat_id=update.effective_chat.id, corrects_id=old.id, item_id=old.item_id)
         await reply(update, texts.choose_status(old.item_id, svc.title(old.item_id)), status_keyboard())
         return
-    await q.answer()
+    await answer(update)
     if action == "i" and len(parts) == 3:
         d = svc.choose_item(uid, parts[2])
         await edit_or_reply(update, texts.choose_status(d.item_id, svc.title(d.item_id)), status_keyboard())

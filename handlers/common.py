@@ -19,6 +19,21 @@ Handler = Callable[[Update, BotContext], Awaitable[None]]
 MAX_CALLBACK = 64
 
 
+_answered: dict[str, None] = {}
+
+
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer the update's callback query once (Telegram refuses a second answer)."""
+    q = update.callback_query
+    if q is None or q.id in _answered:
+        return
+    _answered[q.id] = None
+    if len(_answered) > 10_000:  # keep the memory bounded: forget the oldest
+        for key in list(_answered)[:5_000]:
+            del _answered[key]
+    await q.answer(text, show_alert=alert)
+
+
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
     """Inline keyboard from (label, callback data) pairs; data over 64 bytes is a bug, refused here."""
     out = []
@@ -75,7 +90,7 @@ def admin_only(func: Handler) -> Handler:
         user = update.effective_user
         if not context.is_admin(user.id if user else None):
             if update.callback_query:
-                await update.callback_query.answer(texts.ADMIN_ONLY, show_alert=True)
+                await answer(update, texts.ADMIN_ONLY, alert=True)
             else:
                 await reply(update, texts.ADMIN_ONLY)
             return
@@ -100,8 +115,7 @@ def once(func: Handler) -> Handler:
 async def app_error(update: Update, context: BotContext, exc: AppError) -> None:
     """Answer a domain error with its Chinese text."""
     msg = texts.error_text(exc, item_ids=context.services.checkins.item_ids)
-    if update.callback_query:
-        await update.callback_query.answer()
+    await answer(update)
     await reply(update, msg)
 
 

@@ -11,7 +11,7 @@ from telegram.error import Forbidden, NetworkError, TelegramError
 from bot import texts
 from bot.context import BotContext
 from bot.errors import AppError
-from handlers.common import app_error, reply
+from handlers.common import answer, app_error, reply
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,7 @@ async def on_error(update: object, context: BotContext) -> None:
     log.error("unhandled error while handling %s", getattr(update, "update_id", update), exc_info=exc)
     if isinstance(update, Update) and update.effective_chat:
         try:
-            if update.callback_query:
-                await update.callback_query.answer()
+            await answer(update)
             await reply(update, texts.GENERIC_ERROR)
         except TelegramError:
             log.warning("could not tell the user about the error")

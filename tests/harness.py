@@ -120,7 +120,8 @@ class BotProcess:
         raise AssertionError(f"bot never polled:\n{self.log()}")
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def kill9(self) -> None:
