@@ -62,3 +62,43 @@ def test_offline_console_demo(tmp_path):
     assert "[1]" in out  # buttons are numbered
     assert "总体要求" in out or "通知" in out  # pressing [1] opened the first outline entry
     assert (tmp_path / "data" / "bot.db").exists()  # same database as the real bot
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_webhook_mode_checks_the_secret(emu, db_url, tmp_path):
+    import time
+    import urllib.error
+    import urllib.request
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/tg-hook"
+    proc = BotProcess(emu, db_url, tmp_path, WEBHOOK_URL=url, WEBHOOK_SECRET="s3cret-hook",
+                      WEBHOOK_PORT=str(port), WEBHOOK_LISTEN="127.0.0.1")
+    try:
+        deadline = time.monotonic() + 20
+        while not emu.calls_to("setWebhook") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert emu.calls_to("setWebhook"), proc.log()
+        assert emu.calls_to("setWebhook")[-1].get("secret_token") == "s3cret-hook"
+        say(emu, 7, "光荣牌怎么挂", contains="光荣牌", timeout=20)
+        forged = urllib.request.Request(url, data=b'{"update_id": 1, "message": {"message_id": 1, "date": 0, '
+                                        b'"chat": {"id": 9, "type": "private"}, "text": "/start"}}',
+                                        headers={"Content-Type": "application/json",
+                                                 "X-Telegram-Bot-Api-Secret-Token": "wrong"})
+        try:
+            urllib.request.urlopen(forged, timeout=5)
+            status = 200
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        assert status == 403
+        time.sleep(0.5)
+        assert not emu.to(9)  # the forged update was not acted on
+    finally:
+        proc.stop()
