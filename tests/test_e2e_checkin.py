@@ -162,3 +162,22 @@ def test_flow_survives_kill_9(emu, db_url, tmp_path):
         assert "4.1" in done.plain
     finally:
         proc.stop()
+
+
+def test_idle_flow_times_out(emu, start_bot):
+    from datetime import UTC, datetime, timedelta
+
+    from bot.clock import FakeClock
+
+    clock = FakeClock(datetime.now(UTC))
+    start_bot(clock=clock)
+    bind(emu, 7, "龙城镇")
+    items = say(emu, 7, "/checkin", contains="选择")
+    emu.press(7, items, button(items, "1.3"))
+    st = emu.wait_for(chat_id=7, contains="状态")
+    emu.press(7, st, button(st, "✅"))
+    emu.wait_for(chat_id=7, contains="说明")
+    clock.advance(timedelta(minutes=31))
+    r = say(emu, 7, "迟到的说明", contains="超时")
+    assert "未记录" in r.plain
+    assert "还没有填报" in say(emu, 7, "/mine", contains="龙城镇").plain
