@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import InputFile, Update
 from telegram.ext import Application, CommandHandler
 
@@ -34,7 +36,8 @@ async def progress(update: Update, context: BotContext) -> None:
 @admin_only
 async def export(update: Update, context: BotContext) -> None:
     """/export [period]: an .xlsx of the check-ins (detail + summary matrix)."""
-    name, data, n = context.services.reports.export(_period(context, args_text(update)))
+    # building a large workbook takes seconds: keep the event loop answering others meanwhile
+    name, data, n = await asyncio.to_thread(context.services.reports.export, _period(context, args_text(update)))
     await update.effective_chat.send_document(InputFile(data, filename=name),
                                               caption=texts.export_caption(n))
 
@@ -42,7 +45,7 @@ async def export(update: Update, context: BotContext) -> None:
 @admin_only
 async def chart(update: Update, context: BotContext) -> None:
     """/chart [period]: a PNG of units × items coloured by status."""
-    name, data = context.services.reports.chart(_period(context, args_text(update)))
+    name, data = await asyncio.to_thread(context.services.reports.chart, _period(context, args_text(update)))
     await update.effective_chat.send_photo(InputFile(data, filename=name), caption=texts.CHART_CAPTION)
 
 

@@ -1,6 +1,6 @@
 """Report-file renderers: the .xlsx workbook and the PNG progress chart.
 
-Pure functions over plain dataclasses: no telegram, no database.  openpyxl and
+Pure functions over plain dataclasses: no telegram, no database.  XlsxWriter and
 matplotlib are imported lazily inside the functions so importing this module is
 cheap (handlers can import it at start-up without paying for matplotlib).
 
@@ -13,10 +13,12 @@ chart that counts units per status (已完成 / 进行中 / 未开始 / 未报).
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 import unicodedata
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -116,158 +118,158 @@ def _excel_naive(dt: datetime) -> datetime:
 
 # --------------------------------------------------------------------------- workbook
 
+# XlsxWriter format properties.  Every distinct style becomes exactly one Format
+# object (formats are workbook-wide), created up front and reused for every cell.
+_THIN_BORDER = {"border": 1, "border_color": "#BFBFBF"}
+_HEADER = {"bold": True, "bg_color": "#D9E1F2", "pattern": 1, "align": "center",
+           "valign": "vcenter", "text_wrap": True, **_THIN_BORDER}
+_ITEM_TITLE = {**_HEADER, "font_size": 9, "font_color": "#404040"}
+_SUPERSEDED = {"font_color": "#808080", "italic": True, "font_strikeout": True}
+_NOTE_WRAP = {"valign": "top", "text_wrap": True}
+_CENTER = {"align": "center", "valign": "vcenter", **_THIN_BORDER}
+_BOLD = {"bold": True}
+_TIME = {"num_format": TIME_FORMAT}
+# Excel's quotePrefix (the leading apostrophe): formula-like text stays text when
+# a clerk edits the cell.  The value itself is always written as a string.
+_QUOTE = {"quote_prefix": True}
+_PX_PER_CHAR = 7  # Calibri 11 max digit width; see _set_widths
+# in_memory: shared strings, no temp files; measured ~30% faster than
+# constant_memory at both 13k and 156k rows, at ~2 KB of RAM per detail row
+# while building (~290 MB peak at 156k rows; constant_memory stays under 10 MB).
+# Text is only ever written with write_string(); the strings_to_* switches are
+# belt and braces in case a later edit uses the generic write()/write_row().
+_WORKBOOK_OPTIONS = {
+    "in_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
 
-class _Styles:
-    """Shared style objects plus a cache of ready-made style arrays.
 
-    Assigning ``cell.font = ...`` hashes the style object on every call, which
-    dominates run time for 100k+ cells; instead each distinct combination is
-    resolved once on a template cell and its style array is copied.
-    """
+def _status_props(status: str, *, bold: bool = False) -> dict:
+    colours = _XLSX_COLOURS.get(status)
+    if colours is None:
+        return {}
+    fill, font = colours
+    props = {"bg_color": f"#{fill}", "pattern": 1, "font_color": f"#{font}"}
+    if bold:
+        props["bold"] = True
+    return props
 
-    def __init__(self, ws) -> None:
-        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-        self._ws = ws  # any sheet of the workbook: style tables are workbook-wide
+class _Formats:
+    """Cache of XlsxWriter ``Format`` objects, one per distinct property set."""
+
+    def __init__(self, wb) -> None:
+        self._wb = wb
         self._cache: dict[tuple, object] = {}
-        thin = Side(style="thin", color="BFBFBF")
-        self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
-        self.header_font = Font(bold=True)
-        self.header_fill = PatternFill("solid", fgColor="D9E1F2")
-        self.header_align = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        self.title_font = Font(bold=True, size=9, color="404040")
-        self.center = Alignment(horizontal="center", vertical="center")
-        self.wrap = Alignment(vertical="top", wrap_text=True)
-        self.top = Alignment(vertical="top")
-        self.superseded_font = Font(color="808080", italic=True, strike=True)
-        self.bold = Font(bold=True)
-        self.status_fill = {
-            s: PatternFill("solid", fgColor=fill) for s, (fill, _) in _XLSX_COLOURS.items()
-        }
-        self.status_font = {s: Font(color=fg) for s, (_, fg) in _XLSX_COLOURS.items()}
-        self.status_font_bold = {
-            s: Font(color=fg, bold=True) for s, (_, fg) in _XLSX_COLOURS.items()
-        }
 
-    def cell(self, value: object, *, font=None, fill=None, alignment=None, border=None,
-             number_format: str | None = None, cleaned: bool = False):
-        """A write-only cell with the given style (a bare value when unstyled).
+    def get(self, *parts: dict):
+        props: dict = {}
+        for part in parts:
+            props.update(part)
+        if not props:
+            return None
+        key = tuple(sorted(props.items()))
+        fmt = self._cache.get(key)
+        if fmt is None:
+            fmt = self._cache[key] = self._wb.add_format(props)
+        return fmt
 
-        Text is cleaned and always stored as a string (data type 's'), so a
-        value such as ``=1+1`` can never become a formula; formula-like text also
-        gets Excel's quotePrefix flag (the leading-apostrophe) so it stays text
-        when a clerk edits the cell.
-        """
-        from copy import copy
-
-        from openpyxl.cell import WriteOnlyCell
-
-        plain = font is None and fill is None and alignment is None and border is None \
-            and number_format is None
-        if isinstance(value, (int, float, datetime)):
-            if plain:
-                return value
-            quote = False
-            cell = WriteOnlyCell(self._ws, value=value)
-        else:
-            text = value if cleaned else _clean_text(value)
-            quote = _is_formula_like(text)
-            if plain and not quote:
-                return text or None  # fast path: openpyxl writes plain str as text
-            cell = WriteOnlyCell(self._ws)
-            cell._value = text       # bypass openpyxl's "starts with '=' => formula" rule
-            cell.data_type = "s"
-        key = (id(font), id(fill), id(alignment), id(border), number_format, quote)
-        array = self._cache.get(key)
-        if array is None:
-            template = WriteOnlyCell(self._ws)
-            if font is not None:
-                template.font = font
-            if fill is not None:
-                template.fill = fill
-            if alignment is not None:
-                template.alignment = alignment
-            if border is not None:
-                template.border = border
-            if number_format is not None:
-                template.number_format = number_format
-            if quote:
-                template.quotePrefix = True
-            array = self._cache[key] = template._style
-        cell._style = copy(array)
-        return cell
-
-    def status_style(self, status: str, *, bold: bool = False) -> dict:
-        if status not in self.status_fill:
-            return {}
-        fonts = self.status_font_bold if bold else self.status_font
-        return {"fill": self.status_fill[status], "font": fonts[status]}
+    def pair(self, *parts: dict) -> tuple:
+        """(format, same format with quotePrefix) for plain and formula-like text."""
+        return self.get(*parts), self.get(*parts, _QUOTE)
 
 
-def _header_cells(styles: _Styles, headers: Iterable[str]):
-    return [
-        styles.cell(h, font=styles.header_font, fill=styles.header_fill,
-                    alignment=styles.header_align, border=styles.border)
-        for h in headers
-    ]
+def _write_text(ws, row: int, col: int, text: str, pair: tuple) -> None:
+    """Write already-cleaned text as a string cell (never a formula)."""
+    if text:
+        ws.write_string(row, col, text, pair[1] if text.startswith(_FORMULA_TRIGGERS) else pair[0])
+    elif pair[0] is not None:
+        ws.write_blank(row, col, None, pair[0])
 
 
 def _set_widths(ws, widths: list[int]) -> None:
-    from openpyxl.utils import get_column_letter
+    # Widths are given in the raw units openpyxl stored (what Excel writes to the
+    # file); XlsxWriter's set_column() would add ~0.7 of padding, so go via pixels.
+    for idx, width in enumerate(widths):
+        ws.set_column_pixels(idx, idx, width * _PX_PER_CHAR)
 
-    for idx, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(idx)].width = width
 
+def _write_detail_sheet(wb, formats: _Formats, detail: list[DetailRow]) -> None:
+    ws = wb.add_worksheet(DETAIL_SHEET)
+    n_cols = len(DETAIL_HEADERS)
+    header = formats.pair(_HEADER)
+    for col, title in enumerate(DETAIL_HEADERS):
+        _write_text(ws, 0, col, title, header)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, len(detail), n_cols - 1)
+    ws.repeat_rows(0)
 
-def _write_detail_sheet(wb, detail: list[DetailRow]) -> None:
-    from openpyxl.utils import get_column_letter
-
-    ws = wb.create_sheet(DETAIL_SHEET)
-    styles = _Styles(ws)
-    # Widths, filter and freeze panes must be set before the first row is appended.
-    widths = [_display_width(h) for h in DETAIL_HEADERS]
-    rows: list[tuple[str, ...]] = []
-    for row in detail:
-        values = (
-            _clean_text(row.period), _clean_text(row.unit), _clean_text(row.unit_kind),
-            _clean_text(row.item_id), _clean_text(row.item_title), _clean_text(row.status),
-            _clean_text(row.note), _clean_text(row.reporter),
-        )
-        rows.append(values)
-        for idx, text in enumerate(values):
-            if len(text) * 2 > widths[idx]:  # cheap pre-check before measuring
-                w = _display_width(text)
-                if w > widths[idx]:
-                    widths[idx] = w
-    widths[8] = max(widths[8], len("2026-11-30 23:59"))
+    plain, struck = formats.pair(), formats.pair(_SUPERSEDED)
+    wrap, wrap_struck = formats.pair(_NOTE_WRAP), formats.pair(_NOTE_WRAP, _SUPERSEDED)
+    time_plain, time_struck = formats.get(_TIME), formats.get(_TIME, _SUPERSEDED)
+    # The status cell keeps its colours even on a superseded row.
+    status_pairs = {s: formats.pair(_status_props(s)) for s in _XLSX_COLOURS}
     caps = (10, 24, 10, 10, 40, 8, 2 * _NOTE_WRAP_CHARS, 16, 18, 12)
+    widths = [_display_width(h) for h in DETAIL_HEADERS]
+    note_cap = caps[6]
+
+    # Columns 0-5 and 7 repeat heavily (period, unit, kind, item, title, status,
+    # reporter): clean and measure each distinct value once per column.
+    cleaned: list[dict[object, str]] = [{} for _ in range(8)]
+
+    def clean(col: int, value: object) -> str:
+        text = cleaned[col][value] = _clean_text(value)
+        width = _display_width(text)
+        if width > widths[col]:
+            widths[col] = width
+        return text
+
+    write_string, write_datetime = ws.write_string, ws.write_datetime
+    c0, c1, c2, c3, c4, c5, c7 = (cleaned[i] for i in (0, 1, 2, 3, 4, 5, 7))
+    for r, row in enumerate(detail, start=1):
+        sup = row.superseded
+        values = (
+            c0.get(row.period) or clean(0, row.period),
+            c1.get(row.unit) or clean(1, row.unit),
+            c2.get(row.unit_kind) or clean(2, row.unit_kind),
+            c3.get(row.item_id) or clean(3, row.item_id),
+            c4.get(row.item_title) or clean(4, row.item_title),
+        )
+        pair = struck if sup else plain
+        for col, text in enumerate(values):
+            if text:
+                write_string(r, col, text,
+                             pair[1] if text.startswith(_FORMULA_TRIGGERS) else pair[0])
+            elif sup:
+                ws.write_blank(r, col, None, pair[0])
+
+        status = c5.get(row.status) or clean(5, row.status)
+        _write_text(ws, r, 5, status, status_pairs.get(status, pair))
+
+        note = _clean_text(row.note)
+        if len(note) * 2 > widths[6] and widths[6] < note_cap:  # cheap pre-check
+            widths[6] = max(widths[6], _display_width(note))
+        if len(note) > _NOTE_WRAP_CHARS or "\n" in note:  # wrap long notes only
+            _write_text(ws, r, 6, note, wrap_struck if sup else wrap)
+        elif note:
+            write_string(r, 6, note, pair[1] if note.startswith(_FORMULA_TRIGGERS) else pair[0])
+        elif sup:
+            ws.write_blank(r, 6, None, pair[0])
+
+        reporter = c7.get(row.reporter) or clean(7, row.reporter)
+        _write_text(ws, r, 7, reporter, pair)
+        write_datetime(r, 8, _excel_naive(row.created_at), time_struck if sup else time_plain)
+        if sup:
+            write_string(r, 9, "是", pair[0])
+
+    widths[8] = max(widths[8], len("2026-11-30 23:59"))
     _set_widths(ws, [min(w, cap) + 2 for w, cap in zip(widths, caps, strict=True)])
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(DETAIL_HEADERS))}{len(detail) + 1}"
-    ws.print_title_rows = "1:1"
-
-    ws.append(_header_cells(styles, DETAIL_HEADERS))
-    wrap = styles.wrap
-    for row, values in zip(detail, rows, strict=True):
-        # Unstyled cells are passed as bare values (much faster in openpyxl).
-        font = styles.superseded_font if row.superseded else None
-        cells = [styles.cell(v, font=font, cleaned=True) for v in values]
-        if len(values[6]) > _NOTE_WRAP_CHARS or "\n" in values[6]:  # wrap long notes only
-            cells[6] = styles.cell(values[6], font=font, alignment=wrap, cleaned=True)
-        status_style = styles.status_style(values[5])
-        if status_style:
-            cells[5] = styles.cell(values[5], cleaned=True, **status_style)
-        cells.insert(8, styles.cell(_excel_naive(row.created_at), font=font,
-                                    number_format=TIME_FORMAT))
-        cells.append(styles.cell("是" if row.superseded else "", font=font))
-        ws.append(cells)
 
 
-def _write_summary_sheet(wb, matrix: ProgressMatrix) -> None:
-    from openpyxl.utils import get_column_letter
-
-    ws = wb.create_sheet(SUMMARY_SHEET)
-    styles = _Styles(ws)
+def _write_summary_sheet(wb, formats: _Formats, matrix: ProgressMatrix) -> None:
+    ws = wb.add_worksheet(SUMMARY_SHEET)
     item_ids = [_clean_text(item_id) for item_id, _ in matrix.items]
     n_items = len(item_ids)
     n_cols = 2 + n_items + 1
@@ -279,65 +281,90 @@ def _write_summary_sheet(wb, matrix: ProgressMatrix) -> None:
     item_w = max([8] + [_display_width(i) + 2 for i in item_ids])
     _set_widths(ws, [min(name_w, 30) + 2, min(kind_w, 12) + 2]
                 + [min(item_w, 14)] * n_items + [_display_width(DONE_COUNT_HEADER) + 2])
-    ws.freeze_panes = "C3"
-    ws.print_title_rows = "1:2"
+    ws.freeze_panes(2, 2)
+    ws.repeat_rows(0, 1)
     if matrix.units:
-        ws.auto_filter.ref = f"A2:{get_column_letter(n_cols)}{2 + len(matrix.units)}"
-    ws.row_dimensions[2].height = 15 * 4  # room for the wrapped item titles
+        ws.autofilter(1, 0, 1 + len(matrix.units), n_cols - 1)
+    ws.set_row(1, 15 * 4)  # room for the wrapped item titles (set before row 2 is written)
 
     # Row 1: item ids; row 2: item titles (also the autofilter row).
-    ws.append(_header_cells(styles, ["单位", "单位类型", *item_ids, DONE_COUNT_HEADER]))
-    titles = _header_cells(styles, ["", "", *(t for _, t in matrix.items), ""])
-    for idx in range(2, 2 + n_items):
-        titles[idx] = styles.cell(matrix.items[idx - 2][1], font=styles.title_font,
-                                  fill=styles.header_fill, alignment=styles.header_align,
-                                  border=styles.border)
-    ws.append(titles)
+    header, title = formats.pair(_HEADER), formats.pair(_ITEM_TITLE)
+    for col, text in enumerate(["单位", "单位类型", *item_ids, DONE_COUNT_HEADER]):
+        _write_text(ws, 0, col, text, header)
+    _write_text(ws, 1, 0, "", header)
+    _write_text(ws, 1, 1, "", header)
+    for col, (_, item_title) in enumerate(matrix.items, start=2):
+        _write_text(ws, 1, col, _clean_text(item_title), title)
+    _write_text(ws, 1, n_cols - 1, "", header)
 
+    plain = formats.pair()
+    status_pairs = {s: formats.pair(_CENTER, _status_props(s)) for s in _XLSX_COLOURS}
+    center = formats.pair(_CENTER)
+    complete_fmt = formats.get(_CENTER, _status_props(STATUS_DONE, bold=True))
     done_per_item = [0] * n_items
-    center, border = styles.center, styles.border
+    row_idx = 2
     for unit, kind in matrix.units:
-        cells = [styles.cell(unit), styles.cell(kind)]
+        _write_text(ws, row_idx, 0, _clean_text(unit), plain)
+        _write_text(ws, row_idx, 1, _clean_text(kind), plain)
         done = 0
         for idx, (item_id, _) in enumerate(matrix.items):
             status = matrix.status.get((unit, item_id))
-            shown = STATUS_NOT_REPORTED if status is None else status
-            cells.append(styles.cell(shown, alignment=center, border=border,
-                                     **styles.status_style(shown)))
+            shown = STATUS_NOT_REPORTED if status is None else _clean_text(status)
+            _write_text(ws, row_idx, 2 + idx, shown, status_pairs.get(shown, center))
             if shown == STATUS_DONE:
                 done += 1
                 done_per_item[idx] += 1
         complete = bool(n_items) and done == n_items
-        cells.append(styles.cell(done, alignment=center, border=border,
-                                 **(styles.status_style(STATUS_DONE, bold=True)
-                                    if complete else {})))
-        ws.append(cells)
+        ws.write_number(row_idx, n_cols - 1, done, complete_fmt if complete else center[0])
+        row_idx += 1
 
     # Totals row (outside the autofilter range so sorting/filtering leaves it in place).
-    bold = styles.bold
-    totals = [styles.cell("已完成单位数", font=bold),
-              styles.cell(f"共 {len(matrix.units)} 个单位")]
-    totals += [styles.cell(v, font=bold, alignment=center, border=border)
-               for v in done_per_item]
-    totals.append(styles.cell(sum(done_per_item), font=bold, alignment=center, border=border))
-    ws.append(totals)
+    bold, bold_center = formats.pair(_BOLD), formats.get(_BOLD, _CENTER)
+    _write_text(ws, row_idx, 0, "已完成单位数", bold)
+    _write_text(ws, row_idx, 1, f"共 {len(matrix.units)} 个单位", plain)
+    for idx, value in enumerate(done_per_item):
+        ws.write_number(row_idx, 2 + idx, value, bold_center)
+    ws.write_number(row_idx, n_cols - 1, sum(done_per_item), bold_center)
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic GC while the workbook holds ~1 tuple per cell.
+
+    Those objects all live until ``close()``, so the collector's repeated passes
+    over them find nothing; pausing saves ~10% at 13k rows and ~35% at 156k.
+    XlsxWriter creates no garbage cycles that need collecting mid-build.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def build_workbook(*, detail: list[DetailRow], matrix: ProgressMatrix) -> bytes:
     """Render the report workbook: sheet 「明细」 (every check-in) and 「汇总」 (matrix).
 
-    Uses openpyxl write-only mode (fast for 10k+ rows) while keeping frozen
-    headers, column widths, autofilter and status colours.
+    Uses XlsxWriter (about 10x faster than openpyxl for 100k+ cells) while keeping
+    frozen headers, column widths, autofilter and status colours.  All text goes
+    through ``write_string`` with ``strings_to_formulas`` off, so user text such
+    as ``=1+1`` can never become a formula.
     """
-    from openpyxl import Workbook
+    import xlsxwriter
 
-    wb = Workbook(write_only=True)
-    _write_detail_sheet(wb, detail)
-    _write_summary_sheet(wb, matrix)
-    wb.properties.title = f"{matrix.period} 双拥工作要点进度"
-    wb.properties.creator = "双拥助手"
     buf = io.BytesIO()
-    wb.save(buf)
+    with _gc_paused():
+        wb = xlsxwriter.Workbook(buf, _WORKBOOK_OPTIONS)
+        try:
+            formats = _Formats(wb)
+            _write_detail_sheet(wb, formats, detail)
+            _write_summary_sheet(wb, formats, matrix)
+            wb.set_properties({"title": f"{matrix.period} 双拥工作要点进度",
+                               "author": "双拥助手"})
+        finally:
+            wb.close()
     return buf.getvalue()
 
 
