@@ -59,9 +59,15 @@ async def unmute(update: Update, context: BotContext) -> None:
     await reply(update, texts.UNMUTED)
 
 
+async def prune_processed_updates(context: BotContext) -> None:
+    """Job: forget processed update ids older than a week (Telegram keeps updates 24 h)."""
+    context.services.updates.prune()
+
+
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler("help", help_cmd))
     app.add_handler(CommandHandler("cancel", cancel))
     app.add_handler(CommandHandler("mute", mute))
     app.add_handler(CommandHandler("unmute", unmute))
+    app.job_queue.run_repeating(prune_processed_updates, interval=6 * 3600, first=300, name="prune-updates")
