@@ -1,13 +1,220 @@
-"""Placeholder until the events module lands (being written now)."""
+"""/events, /event_add, /event_del, and the jobs that push reminders and deadline pushes.
+
+The database is the source of truth (bot/services/events.py). The JobQueue only triggers:
+- ``sweep`` every SWEEP_SECONDS: settles reminders whose event started while the bot was down,
+  sends whatever is due (including catch-up after a restart) and the check-in deadline pushes,
+  then re-plans the punctual jobs;
+- one ``run_once`` job per reminder due within HORIZON (name ``ev:<event id>:<offset>``), so a
+  reminder leaves at its second rather than at the next sweep. Jobs are rebuilt from the
+  database at start-up and whenever an event is added or deleted.
+Every send is claim-then-send, so the two triggers (or two restarts) never deliver twice.
+"""
 
 from __future__ import annotations
 
-from telegram.ext import Application
+import asyncio
+import logging
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, Job
+
+from bot import texts
+from bot.context import BotContext
+from bot.errors import BadInput
+from bot.services import Services
+from bot.services.events import DeadlineWork, DueReminder
+from handlers.common import admin_only, args_text, once, reply
+from handlers.push import push_one
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 15.0
+HORIZON = timedelta(hours=6)
+_JOB_KW = {"misfire_grace_time": 3600, "coalesce": True}
 
 
-async def _noop(app: Application) -> None:
-    return None
+@dataclass
+class _Runtime:
+    """Per-application scheduler state; rebuilt from the database at every start."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    jobs: dict[str, tuple[datetime, Job]] = field(default_factory=dict)  # name -> (due_at, job)
 
 
-def register(app: Application):  # noqa: ANN201
-    return _noop
+def _rt(app: Application) -> _Runtime:
+    return app.bot_data.setdefault("_events_runtime", _Runtime())
+
+
+def _services(app: Application) -> Services:
+    return app.bot_data["services"]
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+async def events_cmd(update: Update, context: BotContext) -> None:
+    """/events: upcoming events with their times and how long until each."""
+    svc = context.services.events
+    user = update.effective_user
+    await reply(update, texts.events_list(svc.upcoming(), svc.clock.now(), svc.tz,
+                                          context.is_admin(user.id if user else None)))
+
+
+@admin_only
+@once
+async def event_add(update: Update, context: BotContext) -> None:
+    """/event_add YYYY-MM-DD HH:MM 标题: add an event and plan its reminders."""
+    svc = context.services.events
+    event, plans = svc.add_text(args_text(update), created_by=update.effective_user.id)
+    plan_jobs(context.application)
+    await reply(update, texts.event_added(event, plans, svc.clock.now(), svc.tz,
+                                          len(svc.recipients())))
+
+
+@admin_only
+@once
+async def event_del(update: Update, context: BotContext) -> None:
+    """/event_del ID: remove an event and its pending reminders."""
+    raw = unicodedata.normalize("NFKC", args_text(update)).lstrip("#").strip()
+    if not raw.isdigit():
+        raise BadInput(texts.EVENT_DEL_USAGE)
+    event = context.services.events.delete(int(raw))
+    unschedule(context.application, event.id)
+    await reply(update, texts.event_deleted(event, context.services.events.tz))
+
+
+# --- scheduling --------------------------------------------------------------------------------
+
+def plan_jobs(app: Application) -> int:
+    """(Re)create the run_once jobs of reminders due within HORIZON; drop jobs no longer pending."""
+    svc, rt = _services(app).events, _rt(app)
+    now = svc.clock.now()
+    pending = {d.job_name: d for d in svc.pending_reminders(until=now + HORIZON, now=now)}
+    # jobs no longer pending (event deleted, moved out of the horizon, settled): dropped; a job
+    # whose time has just come stays and fires (it asks the database before sending anything)
+    for name in [n for n, (at, _) in rt.jobs.items() if n not in pending and at > now]:
+        rt.jobs.pop(name)[1].schedule_removal()
+    for name in [n for n, (at, _) in rt.jobs.items() if at < now - timedelta(hours=1)]:
+        rt.jobs.pop(name)  # long past and never fired (a misfire): the sweeps covered it
+    added = 0
+    for name, due in pending.items():
+        have = rt.jobs.get(name)
+        if have is not None and have[0] == due.due_at:
+            continue
+        if have is not None:
+            have[1].schedule_removal()
+        job = app.job_queue.run_once(_fire, when=due.due_at, name=name,
+                                     data=(due.event_id, due.offset_key), job_kwargs=_JOB_KW)
+        rt.jobs[name] = (due.due_at, job)
+        added += 1
+    return added
+
+
+def unschedule(app: Application, event_id: int) -> None:
+    rt = _rt(app)
+    for name in [n for n in rt.jobs if n.startswith(f"ev:{event_id}:")]:
+        rt.jobs.pop(name)[1].schedule_removal()
+
+
+async def _fire(context: BotContext) -> None:
+    """A punctual job: send its reminder if the database still says it is due."""
+    app, job = context.application, context.job
+    _rt(app).jobs.pop(job.name, None)
+    event_id, key = job.data
+    async with _rt(app).lock:
+        due = context.services.events.due_reminder(event_id, key)
+        if due is not None:
+            await send_reminder(app, due)
+
+
+async def _sweep(context: BotContext) -> None:
+    if _rt(context.application).lock.locked():
+        return  # a delivery is running; the next sweep picks up whatever is left
+    await sweep(context.application)
+
+
+async def _catch_up(context: BotContext) -> None:
+    """Right after start: what fell due while the bot was down (full scan of history)."""
+    await sweep(context.application, full=True)
+
+
+async def sweep(app: Application, *, full: bool = False) -> None:
+    """Everything the database says is due now, then the plan for the next hours."""
+    svc = _services(app).events
+    async with _rt(app).lock:
+        svc.skip_expired(full=full)
+        for due in svc.due_reminders():
+            await send_reminder(app, due)
+        for work in svc.deadline_work():
+            await send_deadline(app, work)
+    plan_jobs(app)
+
+
+# --- delivery ----------------------------------------------------------------------------------
+
+async def _deliver(app: Application, chat_id: int, text: str) -> bool:
+    s = _services(app)
+    ok = True
+    for part in texts.split(text):
+        ok = await push_one(app.bot, chat_id, part, s.roster) and ok
+    await asyncio.sleep(1.0 / s.settings.broadcast_rate)
+    return ok
+
+
+async def send_reminder(app: Application, due: DueReminder) -> tuple[int, int]:
+    """Claim-then-send to every recipient, then settle the (event, offset). (sent, failed)."""
+    svc = _services(app).events
+    text = texts.event_reminder(due.title, due.starts_at, svc.clock.now(), svc.tz)
+    sent = failed = 0
+    for chat_id in svc.recipients(at=due.due_at):
+        if not svc.claim(due.event_id, due.offset_key, chat_id):
+            continue  # already sent (or in doubt after a crash): never twice
+        ok = await _deliver(app, chat_id, text)
+        svc.record(due.event_id, due.offset_key, chat_id, "sent" if ok else "failed")
+        sent, failed = sent + ok, failed + (not ok)
+    svc.settle(due.event_id, due.offset_key)
+    log.info("reminder %s of event %s (%s): %d sent, %d failed", due.offset_key, due.event_id,
+             due.title, sent, failed)
+    return sent, failed
+
+
+async def send_deadline(app: Application, work: DeadlineWork) -> tuple[int, int]:
+    svc = _services(app).events
+    now, tz = svc.clock.now(), svc.tz
+    if work.kind == "digest":
+        batches = [(texts.deadline_digest(work.period, work.deadline, work.missing, work.total_units, tz),
+                    work.admins)]
+    else:
+        batches = [(texts.deadline_push(work.period, unit, work.deadline, now, tz), chats)
+                   for unit, chats in work.units]
+    sent = failed = 0
+    for text, chats in batches:
+        for chat_id in chats:
+            if not svc.claim_deadline(work.period, work.kind, chat_id):
+                continue
+            ok = await _deliver(app, chat_id, text)
+            sent, failed = sent + ok, failed + (not ok)
+    svc.settle_deadline(work.period, work.kind)
+    log.info("deadline push %s of %s: %d sent, %d failed", work.kind, work.period, sent, failed)
+    return sent, failed
+
+
+# --- wiring ------------------------------------------------------------------------------------
+
+def register(app: Application):  # noqa: ANN201 - returns the start-up hook
+    app.add_handler(CommandHandler("events", events_cmd))
+    app.add_handler(CommandHandler("event_add", event_add))
+    app.add_handler(CommandHandler("event_del", event_del))
+
+    async def startup(app: Application) -> None:
+        """Seed events, then rebuild every job from the database; catch-up runs in the first sweep."""
+        svc = _services(app).events
+        svc.seed()
+        plan_jobs(app)
+        app.job_queue.run_once(_catch_up, when=0.5, name="events:catch-up", job_kwargs=_JOB_KW)
+        app.job_queue.run_repeating(_sweep, interval=SWEEP_SECONDS, first=SWEEP_SECONDS,
+                                    name="events:sweep", job_kwargs={"coalesce": True})
+
+    return startup

@@ -1,0 +1,356 @@
+"""EventService on a real database (SQLite and PostgreSQL), time driven by a FakeClock."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.config import parse_offsets
+from bot.db import init_db, make_engine, session
+from bot.errors import BadInput, NotFound
+from bot.models import Chat, CheckIn, Member, Unit
+from bot.services.events import MARKER, EventService
+
+SH = ZoneInfo("Asia/Shanghai")
+START = datetime(2026, 11, 29, 9, 0, tzinfo=SH)  # a Sunday morning in Fengdu
+
+
+def local(*args: int, tz: ZoneInfo = SH) -> datetime:
+    return datetime(*args, tzinfo=tz)
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(START)
+
+
+@pytest.fixture
+def engine(any_db_url):
+    e = make_engine(any_db_url)
+    init_db(e)
+    yield e
+    e.dispose()
+
+
+def service(engine, clock, offsets: str = "7d,1d,2h", **kw) -> EventService:  # noqa: ANN001
+    return EventService(engine, clock, tz=kw.pop("tz", SH), offsets=parse_offsets(offsets),
+                        admin_ids=kw.pop("admin_ids", [42]), **kw)
+
+
+@pytest.fixture
+def svc(engine, clock):
+    return service(engine, clock)
+
+
+def unit(engine, name: str, created_at: datetime = START - timedelta(days=60)) -> int:  # noqa: ANN001
+    with session(engine) as s:
+        u = Unit(name=name, created_at=created_at)
+        s.add(u)
+        s.commit()
+        return u.id
+
+
+def member(engine, user_id: int, unit_id: int, *, bound_at: datetime = START - timedelta(days=30),  # noqa: ANN001
+           chat: bool = True, active: bool = True, muted: bool = False) -> None:
+    with session(engine) as s:
+        s.add(Member(user_id=user_id, chat_id=user_id, unit_id=unit_id, bound_at=bound_at))
+        if chat:
+            s.add(Chat(chat_id=user_id, user_id=user_id, active=active, muted=muted))
+        s.commit()
+
+
+def report(engine, unit_id: int, period: str, *, superseded: bool = False) -> None:  # noqa: ANN001
+    with session(engine) as s:
+        s.add(CheckIn(period=period, unit_id=unit_id, user_id=1, item_id="1.1", status="进行中",
+                      superseded=superseded))
+        s.commit()
+
+
+def keys(dues) -> list[tuple[int, str]]:  # noqa: ANN001
+    return [(d.event_id, d.offset_key) for d in dues]
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "2026-12-20 09:30 县级双拥模范命名表彰大会",
+    "2026/12/20 09:30 县级双拥模范命名表彰大会",
+    "2026-12-20 09：30 县级双拥模范命名表彰大会",
+    "2026.12.20 9:30 县级双拥模范命名表彰大会",
+    "2026年12月20日 9点30分 县级双拥模范命名表彰大会",
+    "2026年12月20日9点半 县级双拥模范命名表彰大会",
+    "２０２６－１２－２０　０９：３０　县级双拥模范命名表彰大会",
+])
+def test_parse_accepts_the_usual_ways_of_writing_a_time(svc, text):
+    starts_at, title = svc.parse(text)
+    assert starts_at == local(2026, 12, 20, 9, 30)
+    assert starts_at.tzinfo is not None and starts_at.utcoffset() == timedelta(0)
+    assert title == "县级双拥模范命名表彰大会"
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("2026-02-30 09:30 大会", "日期不存在"),
+    ("2026-13-01 09:30 大会", "日期不存在"),
+    ("2026-12-20 24:10 大会", "时间不存在"),
+    ("2026-12-20 09:75 大会", "时间不存在"),
+    ("2026-11-01 09:30 大会", "已经过去"),
+    ("2026-11-29 08:59 大会", "已经过去"),
+    ("2029-12-20 09:30 大会", "两年以后"),
+    ("2026-12-20 大会", "时间"),
+    ("2026-12-20 09:30", "标题"),
+    ("明天上午开会", "/event_add"),
+    ("", "/event_add"),
+    ("2026-12-20 09:30 " + "长" * 101, "上限"),
+])
+def test_parse_errors_say_what_is_wrong(svc, text, needle):
+    with pytest.raises(BadInput) as exc:
+        svc.parse(text)
+    assert needle in exc.value.message
+
+
+def test_parse_refuses_a_time_in_a_dst_gap(engine, clock):
+    berlin = service(engine, clock, tz=ZoneInfo("Europe/Berlin"))
+    with pytest.raises(BadInput, match="时间不存在"):
+        berlin.parse("2027-03-28 02:30 Sommerzeit")
+    assert berlin.parse("2027-03-28 03:30 ok")[0] == local(2027, 3, 28, 3, 30, tz=ZoneInfo("Europe/Berlin"))
+
+
+# --- planning and due work -------------------------------------------------------------------
+
+def test_plan_lists_each_offset_and_skips_those_already_past(svc, clock):
+    ev, plans = svc.add_text("2026-12-02 10:00 慰问活动", created_by=42)  # 3 days + 1 h ahead
+    assert [(p.offset_key, p.skipped) for p in plans] == [("7d", True), ("1d", False), ("2h", False)]
+    assert [p.due_at for p in plans] == [local(2026, 11, 25, 10), local(2026, 12, 1, 10), local(2026, 12, 2, 8)]
+    assert ev.id and ev.created_by == 42 and ev.title == "慰问活动"
+
+
+def test_reminders_fall_due_at_each_offset_and_only_once(engine, svc, clock):
+    u = unit(engine, "龙城镇")
+    member(engine, 7, u)
+    ev, _ = svc.add_text("2026-12-20 09:30 表彰大会")
+    assert svc.due_reminders() == []
+    clock.set(local(2026, 12, 13, 9, 29, 59))
+    assert svc.due_reminders() == []
+    assert keys(svc.pending_reminders(until=local(2026, 12, 14))) == [(ev.id, "7d")]
+    clock.set(local(2026, 12, 13, 9, 30))
+    due = svc.due_reminders()
+    assert keys(due) == [(ev.id, "7d")] and due[0].due_at == local(2026, 12, 13, 9, 30)
+    assert svc.due_reminder(ev.id, "7d") == due[0]
+    assert svc.recipients(at=due[0].due_at) == [7]
+    assert svc.claim(ev.id, "7d", 7) is True
+    assert svc.claim(ev.id, "7d", 7) is False  # claim-then-send: a second claim never succeeds
+    svc.record(ev.id, "7d", 7, "sent")
+    assert svc.settle(ev.id, "7d") is True
+    assert svc.settle(ev.id, "7d") is False
+    assert svc.due_reminders() == [] and svc.due_reminder(ev.id, "7d") is None
+    clock.set(local(2026, 12, 20, 7, 30))  # 1d and 2h both due (the bot slept through 1d)
+    assert keys(svc.due_reminders()) == [(ev.id, "1d"), (ev.id, "2h")]
+    statuses = {(d.offset_key, d.chat_id): d.status for d in svc.deliveries(ev.id)}
+    assert statuses == {("7d", 7): "sent", ("7d", MARKER): "done"}
+
+
+def test_one_minute_offset(engine, clock):
+    svc = service(engine, clock, "1m")
+    ev = svc.add(title="马上开始", starts_at=clock.now() + timedelta(minutes=2))
+    assert [p.offset_key for p in svc.plan(ev)] == ["1m"]
+    clock.advance(timedelta(seconds=59))
+    assert svc.due_reminders() == []
+    clock.advance(timedelta(seconds=1))
+    assert keys(svc.due_reminders()) == [(ev.id, "1m")]
+
+
+def test_naive_time_means_bot_timezone(svc):
+    ev = svc.add(title="本地时间", starts_at=datetime(2026, 12, 20, 9, 30))
+    assert ev.starts_at == local(2026, 12, 20, 9, 30)
+
+
+def test_day_offsets_keep_the_wall_clock_across_dst(engine):
+    berlin = ZoneInfo("Europe/Berlin")
+    clock = FakeClock(local(2027, 3, 1, 9, 0, tz=berlin))
+    svc = service(engine, clock, "7d,2h", tz=berlin)
+    ev = svc.add(title="Frühjahr", starts_at=local(2027, 3, 30, 9, 30, tz=berlin))
+    d7, h2 = svc.plan(ev)
+    assert d7.due_at.astimezone(berlin).hour == 9 and d7.due_at.astimezone(berlin).day == 23
+    assert ev.starts_at - d7.due_at == timedelta(days=7, hours=-1)  # the DST hour is absorbed
+    assert ev.starts_at - h2.due_at == timedelta(hours=2)
+
+
+def test_catch_up_after_downtime_sends_if_the_event_has_not_started(svc, clock):
+    ev, _ = svc.add_text("2026-12-03 09:30 座谈会")
+    clock.set(local(2026, 12, 3, 9, 0))  # the bot was down from before 12-02 09:30 until now
+    assert keys(svc.due_reminders()) == [(ev.id, "1d"), (ev.id, "2h")]
+    assert svc.skip_expired(full=True) == []
+
+
+def test_reminders_missed_until_the_event_started_are_skipped_once(svc, clock, caplog):
+    ev, _ = svc.add_text("2026-12-03 09:30 座谈会")
+    clock.set(local(2026, 12, 3, 9, 31))
+    assert svc.due_reminders() == []
+    with caplog.at_level(logging.WARNING, logger="bot.services.events"):
+        skipped = svc.skip_expired(full=True)
+    assert keys(skipped) == [(ev.id, "1d"), (ev.id, "2h")]
+    assert "skipped" in caplog.text and "座谈会" in caplog.text
+    assert svc.skip_expired(full=True) == []  # settled: never reconsidered
+    assert {(d.offset_key, d.chat_id, d.status) for d in svc.deliveries(ev.id)} == {
+        ("1d", MARKER, "skipped"), ("2h", MARKER, "skipped")}
+
+
+def test_offsets_past_at_creation_are_neither_due_nor_skipped(svc, clock):
+    ev = svc.add(title="临时会议", starts_at=clock.now() + timedelta(minutes=90))
+    assert svc.due_reminders() == [] and svc.pending_reminders() == []
+    clock.advance(timedelta(hours=2))
+    assert svc.skip_expired(full=True) == [] and svc.deliveries(ev.id) == []
+
+
+def test_recipients_honour_mute_blocked_and_binding_time(engine, svc, clock):
+    u = unit(engine, "龙城镇")
+    member(engine, 1, u)
+    member(engine, 2, u, muted=True)
+    member(engine, 3, u, active=False)  # blocked the bot
+    member(engine, 4, u, chat=False)  # bound, no Chat row: active and unmuted by default
+    member(engine, 5, u, bound_at=START + timedelta(hours=1))
+    with session(engine) as s:
+        s.add(Chat(chat_id=6, user_id=6))  # sent /start but never bound
+        s.commit()
+    assert sorted(svc.recipients(at=START)) == [1, 4]
+    assert sorted(svc.recipients()) == [1, 4, 5]
+
+
+def test_deleted_events_are_gone_from_lists_and_due_work(svc, clock):
+    a, _ = svc.add_text("2026-12-20 09:30 甲")
+    b, _ = svc.add_text("2026-12-10 09:30 乙")
+    assert [e.id for e in svc.upcoming()] == [b.id, a.id]
+    assert svc.delete(a.id).title == "甲"
+    with pytest.raises(NotFound):
+        svc.delete(a.id)
+    with pytest.raises(NotFound):
+        svc.delete(999)
+    assert [e.id for e in svc.upcoming()] == [b.id] and svc.get(a.id) is None
+    clock.set(local(2026, 12, 19, 9, 30))  # a's 7d and 1d are due, but a is deleted
+    assert svc.due_reminders() == [] and svc.due_reminder(a.id, "1d") is None
+    assert {d.event_id for d in svc.skip_expired(full=True)} == {b.id}
+
+
+def test_pending_reminders_window(svc, clock):
+    a, _ = svc.add_text("2026-12-20 09:30 甲")
+    b, _ = svc.add_text("2026-11-30 12:00 乙")
+    assert keys(svc.pending_reminders(until=clock.now() + timedelta(hours=2))) == []
+    assert keys(svc.pending_reminders(until=clock.now() + timedelta(days=1))) == [(b.id, "1d")]
+    assert len(svc.pending_reminders()) == 5  # a: 7d,1d,2h; b: 1d,2h (its 7d was past)
+
+
+# --- seeding ---------------------------------------------------------------------------------
+
+def _seed_file(tmp_path, starts_at: str, title: str = "县级双拥模范命名表彰大会"):  # noqa: ANN001, ANN202
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps({"events": [{"key": "conf", "title": title, "starts_at": starts_at}]},
+                               ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_seed_is_idempotent_follows_edits_and_respects_deletion(svc, tmp_path, caplog):
+    path = _seed_file(tmp_path, "2027-01-15 09:30")
+    assert svc.seed(path) == 1 and svc.seed(path) == 0
+    [ev] = svc.upcoming()
+    assert ev.starts_at == local(2027, 1, 15, 9, 30) and ev.seed_key == "conf"
+    assert svc.seed(_seed_file(tmp_path, "2027-01-20 10:00")) == 1  # the office edited the date
+    [ev] = svc.upcoming()
+    assert ev.starts_at == local(2027, 1, 20, 10, 0)
+    svc.delete(ev.id)
+    assert svc.seed(path) == 0 and svc.upcoming() == []
+    (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
+    assert svc.seed(tmp_path / "bad.json") == 0 and "not loaded" in caplog.text
+    assert svc.seed(tmp_path / "missing.json") == 0
+
+
+def test_seed_skips_past_dates_and_the_shipped_file_loads(svc, tmp_path):
+    assert svc.seed(_seed_file(tmp_path, "2026-01-15 09:30")) == 0
+    assert svc.seed() == 1  # bot/data/events_seed.json
+    assert any("表彰大会" in e.title for e in svc.upcoming())
+
+
+# --- deadline pushes -------------------------------------------------------------------------
+# 2026-11 (monthly, day 25): d3 = 11-22 09:00, d1 = 11-24 09:00, deadline 11-25 23:59, digest 11-26 09:00
+
+@pytest.fixture
+def deadline_world(engine):
+    a, b, c, d = (unit(engine, n) for n in ("甲镇", "乙街道", "丙局", "丁镇"))
+    report(engine, a, "2026-11")
+    report(engine, d, "2026-11", superseded=True)  # a superseded report alone does not count
+    member(engine, 1, a)
+    member(engine, 2, b)
+    member(engine, 3, c, muted=True)  # muting event reminders does not mute 催办
+    member(engine, 4, d, bound_at=local(2026, 11, 23, 8))  # joined between d3 and d1
+    member(engine, 5, b, active=False)  # blocked
+    return a, b, c, d
+
+
+def test_deadline_d3_d1_and_digest(engine, clock, deadline_world):
+    svc = service(engine, clock)
+    clock.set(local(2026, 11, 22, 8, 59))
+    assert svc.deadline_work() == []
+    clock.set(local(2026, 11, 22, 9, 0))
+    [w] = svc.deadline_work()
+    assert (w.period, w.kind, w.deadline) == ("2026-11", "d3", local(2026, 11, 25, 23, 59))
+    assert sorted(w.units) == sorted([("丙局", [3]), ("乙街道", [2])])
+    assert sorted(w.chat_ids) == [2, 3]
+    assert svc.claim_deadline(w.period, "d3", 2) and not svc.claim_deadline(w.period, "d3", 2)
+    svc.settle_deadline(w.period, "d3")
+    assert svc.deadline_work() == []
+    clock.set(local(2026, 11, 24, 9, 0))
+    [w] = svc.deadline_work()
+    assert w.kind == "d1" and sorted(w.chat_ids) == [2, 3, 4]
+    report(engine, deadline_world[1], "2026-11")  # 乙 reports before the d1 push goes out
+    [w] = svc.deadline_work()
+    assert sorted(w.chat_ids) == [3, 4]
+    svc.settle_deadline(w.period, "d1")
+    clock.set(local(2026, 11, 26, 9, 0))
+    [w] = svc.deadline_work()
+    assert w.kind == "digest" and w.admins == [42]
+    assert sorted(w.missing) == ["丁镇", "丙局"] and w.total_units == 4
+
+
+def test_deadline_catch_up_sends_only_the_latest_and_skips_what_is_too_late(engine, clock, deadline_world, caplog):
+    svc = service(engine, clock)
+    clock.set(local(2026, 11, 25, 20, 0))  # down since before d3; the deadline is tonight
+    caplog.set_level(logging.INFO, logger="bot.services.events")
+    [w] = svc.deadline_work()
+    assert w.kind == "d1" and "overtaken by d1" in caplog.text
+    clock.set(local(2026, 11, 26, 0, 5))  # still down when the deadline passed: d1 skipped
+    assert [x.kind for x in svc.deadline_work()] == []
+    assert "the deadline has passed" in caplog.text
+    clock.set(local(2026, 11, 29, 8, 59))  # digest 3 days minus a minute late: still sent
+    assert [x.kind for x in svc.deadline_work()] == ["digest"]
+
+
+def test_late_digest_is_skipped(engine, deadline_world):
+    clock = FakeClock(local(2026, 11, 29, 9, 1))
+    svc = service(engine, clock)
+    assert [x.kind for x in svc.deadline_work()] == []  # more than 3 days late
+
+
+def test_previous_period_digest_is_caught_up_next_month(engine, deadline_world):
+    clock2 = FakeClock(local(2026, 12, 1, 10, 0))
+    svc28 = service(engine, clock2, deadline_day=28)  # digest of 2026-11 falls on 11-29 09:00
+    assert [(x.period, x.kind) for x in svc28.deadline_work()] == [("2026-11", "digest")]
+
+
+def test_quarterly_previous_period(engine):
+    unit(engine, "甲镇")
+    clock = FakeClock(local(2027, 1, 1, 8, 0))
+    svc = service(engine, clock, period_kind="quarterly", deadline_day=28)  # 2026-Q4 digest 12-29
+    assert [(x.period, x.kind) for x in svc.deadline_work()] == [("2026-Q4", "digest")]
+
+
+def test_no_digest_when_no_unit_existed_and_nobody_to_tell(engine, clock):
+    svc = service(engine, clock)  # START is 11-29 09:00, the 2026-11 digest is within its grace
+    unit(engine, "新单位", created_at=START)  # created after the deadline (a test, a new office)
+    assert svc.deadline_work() == []
+    clock.set(local(2026, 12, 22, 9, 0))  # d3 of 2026-12, but no member was bound by then
+    member(engine, 9, unit(engine, "某镇"), bound_at=local(2026, 12, 22, 9, 1))
+    assert svc.deadline_work() == []
