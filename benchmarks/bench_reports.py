@@ -18,12 +18,11 @@ import sqlalchemy as sa
 from bot.clock import FakeClock
 from bot.db import init_db, make_engine
 from bot.models import CheckIn, Member, Unit
-from bot.services.checkins import CheckinService
+from bot.services.checkins import CheckinService, Item
 from bot.services.reports import ReportService
 from bot.texts import progress as render_progress
 from bot.texts import split
 from knowledge import KnowledgeBase
-from bot.services.checkins import Item
 
 
 def populate(engine, n_units: int, periods: list[str], items: list[str]) -> int:  # noqa: ANN001

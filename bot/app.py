@@ -5,7 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOptions, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    LinkPreviewOptions,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
@@ -62,7 +68,10 @@ def build_application(settings: Settings, *, clock: Clock | None = None, kb=None
 
     async def post_init(app: Application) -> None:
         init_db(engine)
-        app.bot_data["services"] = Services.build(engine=engine, settings=settings, clock=clock, kb=kb)
+        services = app.bot_data["services"] = Services.build(engine=engine, settings=settings, clock=clock, kb=kb)
+        # one sender among processes sharing the database: take the lease before any catch-up work
+        services.lease.renew()
+        app.job_queue.run_repeating(_renew_lease, interval=10, first=10, name="lease")
         await _set_commands(app, settings)
         me = app.bot
         log.info("双拥助手 started as @%s (%d admins, database %s)", me.username, len(settings.admin_ids),
@@ -71,6 +80,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None, kb=None
             await hook(app)
 
     async def post_shutdown(app: Application) -> None:
+        services = app.bot_data.get("services")
+        if services is not None:
+            services.lease.release()
         engine.dispose()
 
     app = (
@@ -105,6 +117,11 @@ def build_application(settings: Settings, *, clock: Clock | None = None, kb=None
     ask.register(app, group_text=2, known_commands=[c for c, _ in ADMIN_COMMANDS])
     app.add_error_handler(errors.on_error)
     return app
+
+
+async def _renew_lease(context: BotContext) -> None:
+    """Job: keep (or take) the sender lease."""
+    context.services.lease.renew()
 
 
 async def _set_commands(app: Application, settings: Settings) -> None:

@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING
 from telegram.ext import Application, CallbackContext, ExtBot
 
 if TYPE_CHECKING:
-    from knowledge import KnowledgeBase
-
     from bot.config import Settings
     from bot.services import Services
+    from knowledge import KnowledgeBase
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from bot import models  # noqa: F401  - registers the tables on SQLModel.metadata
 

@@ -123,6 +123,8 @@ async def _fire(context: BotContext) -> None:
     app, job = context.application, context.job
     _rt(app).jobs.pop(job.name, None)
     event_id, key = job.data
+    if not context.services.lease.is_leader:
+        return  # another process sharing the database sends; its sweep covers this one
     async with _rt(app).lock:
         due = context.services.events.due_reminder(event_id, key)
         if due is not None:
@@ -143,6 +145,8 @@ async def _catch_up(context: BotContext) -> None:
 async def sweep(app: Application, *, full: bool = False) -> None:
     """Everything the database says is due now, then the plan for the next hours."""
     svc = _services(app).events
+    if not _services(app).lease.is_leader:
+        return  # another process sharing the database is the sender
     async with _rt(app).lock:
         svc.skip_expired(full=full)
         for due in svc.due_reminders():

@@ -39,3 +39,28 @@ def test_leader_stops_before_lapse(any_db_url):
     clock.advance(timedelta(seconds=21))
     assert not a.is_leader  # two thirds of the ttl without renewal: stop sending before another may start
     engine.dispose()
+
+
+def test_restart_on_same_host_takes_over_from_dead_process(tmp_path):
+    import subprocess
+    import sys
+
+    from sqlmodel import Session
+
+    from bot.models import Lease
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'l.db'}")
+    init_db(engine)
+    clock = FakeClock(datetime(2026, 11, 29, tzinfo=UTC))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    import socket
+
+    with Session(engine) as s:  # a holder on this host whose process has exited (kill -9)
+        s.add(Lease(name="sender", holder=f"{socket.gethostname()}:{dead.stdout.strip()}:abcd",
+                    expires_at=clock.now() + timedelta(seconds=30)))
+        s.commit()
+    fresh = LeaseService(engine, clock)
+    assert fresh.renew(), "a restarted bot must not wait out the dead process's lease"
+    live = LeaseService(engine, clock)
+    assert not live.renew()  # but a live holder (this process) keeps it
+    engine.dispose()

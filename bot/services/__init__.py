@@ -9,7 +9,10 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.services.broadcast import BroadcastService
 from bot.services.checkins import CheckinService, Item
+from bot.services.events import EventService
+from bot.services.lease import LeaseService
 from bot.services.reports import ReportService
 from bot.services.roster import RosterService
 from bot.services.updates import UpdateLog
@@ -24,6 +27,9 @@ class Services:
     checkins: CheckinService
     updates: UpdateLog
     reports: ReportService
+    lease: LeaseService
+    events: EventService
+    broadcasts: BroadcastService
 
     @classmethod
     def build(cls, *, engine: Engine, settings: Settings, clock: Clock, kb) -> Services:  # noqa: ANN001
@@ -39,4 +45,7 @@ class Services:
             checkins=checkins,
             updates=UpdateLog(engine, clock),
             reports=ReportService(engine, checkins),
+            lease=LeaseService(engine, Clock()),  # real time: the lease is about live processes
+            events=EventService.from_settings(engine, clock, settings),
+            broadcasts=BroadcastService(engine, clock),
         )
