@@ -1,7 +1,7 @@
 """initial schema: the tables of the first release
 
 Revision ID: 0001
-Revises: 
+Revises: (none)
 Create Date: 2026-11-29 01:10:04.510666
 """
 
