@@ -93,7 +93,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None, kb=None
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(64)
+        .concurrent_updates(16)
         .connection_pool_size(16)
         .pool_timeout(30)
         .post_init(post_init)
