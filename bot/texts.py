@@ -623,3 +623,7 @@ def bc_history(rows, tz) -> str:  # noqa: ANN001
             lines.append(f"　共 {f.total} 人：送达 {f.sent} · 失败 {f.failed} · 已屏蔽 {f.blocked}"
                          + (f" · 待发 {f.pending}" if f.pending else ""))
     return "\n".join(lines)
+
+
+def event_duplicate(event_id: int, title: str) -> str:
+    return f"这个活动已经有了：#{event_id} {esc(title)}。发送 /events 查看；如要改时间，先 /event_del {event_id} 再添加。"

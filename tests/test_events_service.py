@@ -354,3 +354,23 @@ def test_no_digest_when_no_unit_existed_and_nobody_to_tell(engine, clock):
     clock.set(local(2026, 12, 22, 9, 0))  # d3 of 2026-12, but no member was bound by then
     member(engine, 9, unit(engine, "某镇"), bound_at=local(2026, 12, 22, 9, 1))
     assert svc.deadline_work() == []
+
+
+def test_the_same_event_typed_twice_is_refused(tmp_path):
+    from datetime import UTC, datetime
+
+    from bot.clock import FakeClock
+    from bot.config import Settings
+    from bot.db import init_db, make_engine
+    from bot.errors import BadInput
+    from bot.services.events import EventService
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'e.db'}")
+    init_db(engine)
+    svc = EventService.from_settings(engine, FakeClock(datetime(2026, 11, 29, tzinfo=UTC)),
+                                     Settings(_env_file=None))  # type: ignore[call-arg]
+    ev, _ = svc.add_text("2026-12-20 09:30 县级双拥模范命名表彰大会")
+    with pytest.raises(BadInput) as e:
+        svc.add_text("2026-12-20 09:30 县级双拥模范命名表彰大会")
+    assert f"#{ev.id}" in e.value.message
+    svc.add_text("2026-12-21 09:30 县级双拥模范命名表彰大会")  # another day is another event

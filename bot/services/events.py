@@ -187,6 +187,11 @@ class EventService:
 
     def add_text(self, text: str, *, created_by: int | None = None) -> tuple[Event, list[ReminderPlan]]:
         starts_at, title = self.parse(text)
+        with self._session() as s:  # the same event typed twice (or already seeded) is not added again
+            same = s.exec(select(Event).where(Event.title == title[:200], Event.starts_at == starts_at,
+                                              col(Event.deleted_at).is_(None))).first()
+        if same is not None:
+            raise BadInput(texts.event_duplicate(same.id, same.title))
         event = self.add(title=title, starts_at=starts_at, created_by=created_by)
         return event, self.plan(event)
 
