@@ -76,6 +76,17 @@ def any_db_url(request, tmp_path) -> str:
 
 
 @pytest.fixture
+def engine(any_db_url):
+    """A migrated database on each backend, for service tests."""
+    from bot.db import init_db, make_engine
+
+    e = make_engine(any_db_url)
+    init_db(e)
+    yield e
+    e.dispose()
+
+
+@pytest.fixture
 def start_bot(emu, db_url):
     """start_bot(**settings_overrides) -> RunningBot; stopped at the end of the test."""
     running: list[RunningBot] = []

@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 
 from bot import texts
 from bot.clock import FakeClock
-from bot.db import init_db, make_engine
 from bot.models import BroadcastDelivery, Chat, Member, Unit
 from bot.services.broadcast import (
     INTERRUPTED,
@@ -30,14 +29,6 @@ from bot.services.broadcast import (
 from bot.services.roster import RosterService
 
 ADMIN_CHAT = 42
-
-
-@pytest.fixture
-def engine(any_db_url):
-    e = make_engine(any_db_url)
-    init_db(e)
-    yield e
-    e.dispose()
 
 
 @pytest.fixture

@@ -29,14 +29,6 @@ def clock():
     return FakeClock(START)
 
 
-@pytest.fixture
-def engine(any_db_url):
-    e = make_engine(any_db_url)
-    init_db(e)
-    yield e
-    e.dispose()
-
-
 def service(engine, clock, offsets: str = "7d,1d,2h", **kw) -> EventService:  # noqa: ANN001
     return EventService(engine, clock, tz=kw.pop("tz", SH), offsets=parse_offsets(offsets),
                         admin_ids=kw.pop("admin_ids", [42]), **kw)
@@ -361,7 +353,6 @@ def test_the_same_event_typed_twice_is_refused(tmp_path):
 
     from bot.clock import FakeClock
     from bot.config import Settings
-    from bot.db import init_db, make_engine
     from bot.errors import BadInput
     from bot.services.events import EventService
 

@@ -21,14 +21,6 @@ def clock():
     return FakeClock(datetime(2026, 11, 10, 2, 0, tzinfo=UTC))
 
 
-@pytest.fixture
-def engine(any_db_url):
-    e = make_engine(any_db_url)
-    init_db(e)
-    yield e
-    e.dispose()
-
-
 def test_sqlite_folder_is_created(tmp_path):
     e = make_engine(f"sqlite:///{tmp_path / 'new' / 'dir' / 'bot.db'}")
     init_db(e)
