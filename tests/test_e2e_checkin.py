@@ -142,24 +142,41 @@ def test_remind_missing(emu, bot):
     assert not [m for m in emu.to(8) if "尚未填报" in (m.plain or "")]
 
 
-def test_flow_survives_kill_9(emu, db_url, tmp_path):
+@pytest.mark.parametrize("kill_after", ["item", "status", "note"])
+def test_flow_survives_kill_9(emu, db_url, tmp_path, kill_after):
+    """kill -9 after any step, restart, carry on from that step: the check-in completes, once."""
     proc = BotProcess(emu, db_url, tmp_path).wait_polling()
+    pending = []  # the steps still to do after the restart
     try:
         bind(emu, 7, "龙城镇")
         items = say(emu, 7, "/checkin", contains="选择")
         emu.press(7, items, button(items, "4.1"))
         st = emu.wait_for(chat_id=7, contains="状态")
-        emu.press(7, st, button(st, "✅"))
-        emu.wait_for(chat_id=7, contains="说明")
+        if kill_after == "item":
+            pending = ["status", "note", "confirm"]
+        else:
+            emu.press(7, st, button(st, "✅"))
+            emu.wait_for(chat_id=7, contains="说明")
+            if kill_after == "status":
+                pending = ["note", "confirm"]
+            else:
+                summary = say(emu, 7, "表彰大会筹备完毕", contains="请确认")
+                pending = ["confirm"]
         time.sleep(0.3)  # let PTB confirm the update offset
     finally:
         proc.kill9()
     proc = BotProcess(emu, db_url, tmp_path).wait_polling()
     try:
-        summary = say(emu, 7, "表彰大会筹备完毕", contains="请确认", timeout=20)
+        if "status" in pending:  # the buttons sent before the crash still work
+            emu.press(7, st, button(st, "✅"))
+            emu.wait_for(chat_id=7, contains="说明", timeout=20)
+        if "note" in pending:
+            summary = say(emu, 7, "表彰大会筹备完毕", contains="请确认", timeout=20)
         emu.press(7, summary, button(summary, "确认"))
         done = emu.wait_for(chat_id=7, contains="已记录", timeout=20)
         assert "4.1" in done.plain
+        mine = say(emu, 7, "/mine", contains="龙城镇")
+        assert mine.plain.count("表彰大会筹备完毕") == 1
     finally:
         proc.stop()
 
