@@ -123,6 +123,8 @@ class CheckinDraft(SQLModel, table=True):
     status: str | None = Field(default=None, max_length=10)
     note: str | None = Field(default=None, max_length=600)
     corrects_id: int | None = None
+    # in every button of this flow: a button from an earlier, abandoned flow is recognised as stale
+    token: str = Field(default="", max_length=12)
     updated_at: datetime = _when(default_factory=utcnow)
 
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
+# typed forms, after NFKC (full-width digits, "－", "／", "Ｑ" become ASCII) and with spaces removed
+_TYPED_MONTH = re.compile(r"^(?:(\d{4})(?:[-/.]|年))?(\d{1,2})(?:月份?)?$")
+_TYPED_QUARTER = re.compile(r"^(?:(\d{4})(?:[-/.]|年)?)?(?:Q|第)([1-4一二三四])(?:季度?)?$", re.IGNORECASE)
+_CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4}
 
 
 def period_of(moment: datetime, kind: str, tz: ZoneInfo) -> str:
@@ -17,18 +22,32 @@ def period_of(moment: datetime, kind: str, tz: ZoneInfo) -> str:
     return f"{local.year}-{local.month:02d}"
 
 
-def normalise_period(text: str, kind: str) -> str | None:
-    """``2026-11`` / ``2026-1`` / ``2026-Q4`` -> canonical form, or None when not a period."""
-    text = text.strip()
-    if m := _MONTH.match(text):
-        year, month = int(m.group(1)), int(m.group(2))
-        if not 1 <= month <= 12:
+def normalise_period(text: str, kind: str, year: int | None = None) -> str | None:
+    """``2026-11``, ``2026-1``, ``２０２６－１１``, ``2026年11月(份)``, ``2026/11``, ``2026-Q4``,
+    ``2026年第四季度`` -> canonical form, or None when not a period of this ``kind``.
+
+    ``11月`` (month only) and ``第四季度`` / ``Q4`` (quarter only) need ``year``, the current year.
+    A month with quarterly periods becomes its quarter; a quarter with monthly periods is refused
+    (it is not one period)."""
+    t = "".join(unicodedata.normalize("NFKC", text).split())
+    if m := _TYPED_MONTH.match(t):
+        y, month = m.group(1), int(m.group(2))
+        if y is None and (year is None or "月" not in t):  # a bare "11" is not a period
+            return None
+        y_int = int(y) if y is not None else year
+        if not 1 <= month <= 12 or y_int is None:
             return None
         if kind == "quarterly":
-            return f"{year}-Q{(month - 1) // 3 + 1}"
-        return f"{year}-{month:02d}"
-    if m := _QUARTER.match(text):
-        return f"{m.group(1)}-Q{m.group(2)}"
+            return f"{y_int}-Q{(month - 1) // 3 + 1}"
+        return f"{y_int}-{month:02d}"
+    if m := _TYPED_QUARTER.match(t):
+        if kind != "quarterly":
+            return None
+        y = m.group(1)
+        if y is None and year is None:
+            return None
+        q = m.group(2)
+        return f"{int(y) if y is not None else year}-Q{_CN_DIGIT.get(q) or int(q)}"
     return None
 
 

@@ -159,8 +159,18 @@ def help_text(is_admin: bool, bound: bool) -> str:
 
 # --- onboarding --------------------------------------------------------------------------------
 
-def bound_to(unit: str) -> str:
-    return f"✅ 绑定成功！您现在代表 <b>{esc(unit)}</b> 填报双拥工作进度。\n发送 /checkin 开始登记，/help 查看全部命令。"
+def bound_to(unit: str, previous: str | None = None) -> str:
+    moved = f"\n单位已从 {esc(previous)} 改为 {esc(unit)}。" if previous else ""
+    return (f"✅ 绑定成功！您现在代表 <b>{esc(unit)}</b> 填报双拥工作进度。{moved}\n"
+            "发送 /checkin 开始登记，/help 查看全部命令。")
+
+
+def invite_not_for_admin(unit: str) -> str:
+    return (f"这是 <b>{esc(unit)}</b> 联络员的邀请链接。您是管理员，打开它不会绑定单位，"
+            "链接<b>未被使用</b>，仍可转发给该单位的联络员。")
+
+
+INVITE_PRIVATE_ONLY = "请私聊我使用 /invite：邀请链接只能一人使用，不要发在群里。"
 
 
 INVITE_ERRORS = {
@@ -171,9 +181,12 @@ INVITE_ERRORS = {
 
 
 def invite_created(unit: str, kind: str, link: str, new: bool, expires: str) -> str:
-    head = f"已新建单位 <b>{esc(unit)}</b>（{esc(kind)}）。" if new else f"单位 <b>{esc(unit)}</b>（{esc(kind)}）。"
-    return (f"{head}\n邀请链接（仅限一人使用，{esc(expires)} 前有效）：\n{esc(link)}\n\n"
-            "请把链接发给该单位的联络员，点击后即可绑定。")
+    if new:
+        head = f"已新建单位 <b>{esc(unit)}</b>（{esc(kind)}）。\n邀请链接（仅限一人使用，{esc(expires)} 前有效）："
+    else:
+        head = (f"单位 <b>{esc(unit)}</b>（{esc(kind)}）已存在，新的邀请链接：\n"
+                f"（仅限一人使用，{esc(expires)} 前有效；之前发出的未用链接仍然有效）")
+    return f"{head}\n{esc(link)}\n\n请把链接发给该单位的联络员，点击后即可绑定。"
 
 
 def roster(rows: Sequence, tz) -> str:  # noqa: ANN001
@@ -235,6 +248,26 @@ def not_found(question: str, suggestions: Iterable[str]) -> str:
 
 SUGGESTIONS = ("光荣牌怎么挂", "第二部分讲什么", "双拥模范城创建", "退役军人就业")
 
+# a whole message that is only a greeting or thanks (compared NFKC, lower-cased, without spaces
+# and punctuation): answered politely, not searched and not recorded as unanswered
+GREETINGS = frozenset({"你好", "您好", "你好啊", "您好啊", "你好呀", "您好呀", "在吗", "在么", "在不在", "有人吗",
+                       "hello", "hi", "hey", "哈喽", "嗨", "早上好", "上午好", "下午好", "晚上好"})
+THANKS = frozenset({"谢谢", "谢谢你", "谢谢您", "谢谢啦", "多谢", "多谢了", "感谢", "非常感谢", "谢了",
+                    "thanks", "thankyou", "thx", "好的谢谢"})
+
+
+def small_talk(thanks: bool) -> str:
+    what = ("我可以解答《2020年丰都县双拥工作要点》的问题，直接用文字问我就行，"
+            f"例如：「{esc(SUGGESTIONS[0])}」「{esc(SUGGESTIONS[1])}」。\n"
+            "发送 /outline 浏览目录，/checkin 登记工作进度，/help 查看全部命令。")
+    return ("不客气！还有问题随时问我。\n" if thanks else "您好！我是双拥助手。\n") + what
+
+
+def fullwidth_slash(fixed: str) -> str:
+    """``fixed``: the user's text with the full-width slash replaced by "/"."""
+    return (f"命令要用半角斜杠，例如 <code>{esc(clip(fixed, 300))}</code>\n"
+            "（全角斜杠「／」或顿号「、」开头的消息，Telegram 不当作命令。请切换到英文标点，或复制上面这行重新发送。）")
+
 
 def missing_ref(ref: str, available: Sequence[str]) -> str:
     return (f"文件中没有「{esc(ref)}」。现有内容：\n" + "\n".join(esc(a) for a in available)
@@ -250,6 +283,11 @@ def outline(kb) -> str:  # noqa: ANN001
             if ch:
                 lines.append(f"　{esc(ch.label)} {esc(clip(ch.title, 40))}")
     return "\n".join(lines)
+
+
+def outline_item_button(label: str, title: str) -> str:
+    """A short button label for an item: 二（三）组织开展."""
+    return f"{label}{title[:4]}"
 
 
 ASK_USAGE = "请在 /ask 后面写上问题，例如：<code>/ask 光荣牌怎么挂</code>"
@@ -277,15 +315,16 @@ def summary(item_id: str, title: str, status: str, note: str, correcting: bool =
             f"说明：{esc(note) if note else '（无）'}")
 
 
-def recorded(item_id: str, title: str, status: str, period: str, note: str) -> str:
-    return (f"✅ 已记录：{esc(item_id)} {esc(title)} — {STATUS_ICON.get(status, '')}{esc(status)}"
+def recorded(item_id: str, title: str, status: str, period: str, note: str, corrected: bool = False) -> str:
+    head = "✅ 已记录（已更正，原记录保留在历史中）" if corrected else "✅ 已记录"
+    return (f"{head}：{esc(item_id)} {esc(title)} — {STATUS_ICON.get(status, '')}{esc(status)}"
             f"（{esc(period)} 期）" + (f"\n说明：{esc(note)}" if note else "") + "\n发送 /mine 查看本单位填报。")
 
 
 CHECKIN_CANCELLED = "已取消本次填报，没有记录任何内容。"
 CHECKIN_TIMEOUT = "⌛ 填报已超时（30分钟未操作），本次未记录。需要时请重新发送 /checkin。"
 NOTE_NOT_TEXT = "请直接发送<b>文字</b>说明进展（图片、文件暂不支持），或发送 /cancel 取消。"
-STALE_BUTTON = "这个按钮已失效，请重新发送 /checkin。"
+STALE_BUTTON = "这个按钮已失效（属于已结束的填报）。需要时请重新发送 /checkin。"
 
 
 def bad_item(valid: Sequence[str]) -> str:
@@ -300,6 +339,16 @@ def oneline_usage(valid: Sequence[str]) -> str:
     return ("一行填报格式：<code>/checkin 事项编号 状态 说明</code>\n例：<code>/checkin 2.2 已完成 已组织慰问</code>\n"
             "状态：未开始 / 进行中 / 已完成；事项编号：" + "、".join(esc(v) for v in valid)
             + "\n只发送 /checkin 可按提示分步填报。")
+
+
+def choose_item_correcting(item_id: str, title: str, status: str) -> str:
+    return (f"📝 <b>更正最新一条</b>：{esc(item_id)} {esc(title)} — {STATUS_ICON.get(status, '')}{esc(status)}\n"
+            "（第1步/共4步）请选择正确的事项（事项没错就选同一项）：")
+
+
+def long_note_oneline(n: int) -> str:
+    return (f"❌ 说明有 {n} 字，超过了500字的上限，本次没有记录。请精简后重新发送；"
+            "较长的说明也可以发送 /checkin 分步填报。")
 
 
 def long_note(n: int) -> str:
@@ -340,7 +389,10 @@ def _key(item_id: str) -> tuple[int, ...]:
     return tuple(int(x) for x in item_id.split(".") if x.isdigit())
 
 
-def remind_missing_push(period: str, unit: str, deadline: str) -> str:
+def remind_missing_push(period: str, unit: str, deadline: str, overdue: bool = False) -> str:
+    if overdue:
+        return (f"📣 催办提醒：<b>{esc(unit)}</b> 尚未填报 {esc(period)} 期双拥工作进度，"
+                f"填报截止时间 {esc(deadline)} 已过，请尽快发送 /checkin 补报。")
     return (f"📣 催办提醒：<b>{esc(unit)}</b> 尚未填报 {esc(period)} 期双拥工作进度，"
             f"请于 {esc(deadline)} 前发送 /checkin 完成填报。")
 
@@ -368,7 +420,13 @@ def no_data(period: str) -> str:
     return f"{esc(period)} 期还没有任何填报。"
 
 
-BAD_PERIOD = "期间格式不对，请写成 <code>2026-11</code>（按月）或 <code>2026-Q4</code>（按季度）。"
+def bad_period(kind: str) -> str:
+    """The forms that name a period of this ``kind`` (monthly or quarterly), and only those."""
+    if kind == "quarterly":
+        return ("期间格式不对：本系统按<b>季度</b>统计，请写成 <code>2026-Q4</code>"
+                "（也可写 2026年第四季度，或写月份 2026-11，按所在季度统计）。")
+    return ("期间格式不对：本系统按<b>月</b>统计（不能按季度查询），请写成 <code>2026-11</code>"
+            "（也可写 2026年11月，或 11月 表示今年11月）。")
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -397,6 +455,8 @@ def error_text(exc: AppError, *, item_ids: Sequence[str] = ()) -> str:
             return bad_item(item_ids)
         if key == "oneline_usage":
             return oneline_usage(item_ids)
+        if key.startswith("long_note_oneline"):
+            return long_note_oneline(int(key.split(":")[1]) if ":" in key else 501)
         if key.startswith("long_note"):
             return long_note(int(key.split(":")[1]) if ":" in key else 501)
         return simple.get(key, key)  # other BadInput messages are built by texts, already HTML

@@ -7,13 +7,16 @@ from telegram.ext import Application, CommandHandler
 
 from bot import texts
 from bot.context import BotContext
-from handlers.common import admin_only, args_text, once, reply
+from handlers.common import admin_only, args_text, is_private, once, reply
 
 
 @admin_only
 @once
 async def invite(update: Update, context: BotContext) -> None:
-    """Create the unit if new and reply with a single-use deep link."""
+    """Create the unit if new and reply with a single-use deep link (in private chats only)."""
+    if not is_private(update):  # a single-use link posted in a group is anybody's
+        await reply(update, texts.INVITE_PRIVATE_ONLY)
+        return
     unit, inv, created = context.services.roster.create_invite(unit_name=args_text(update),
                                                                created_by=update.effective_user.id)
     link = f"https://t.me/{context.bot.username}?start={inv.code}"

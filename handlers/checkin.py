@@ -1,7 +1,11 @@
 """The check-in conversation. Its state lives in the database (one draft row per user, written at
-every step), so a kill -9 at any step loses nothing: states are the draft's ``step`` values."""
+every step), so a kill -9 at any step loses nothing: states are the draft's ``step`` values.
+Every button of a flow carries the draft's token, so a button left over from an earlier flow is
+recognised as stale instead of acting on the current one."""
 
 from __future__ import annotations
+
+import unicodedata
 
 from telegram import Update
 from telegram.ext import (
@@ -15,7 +19,7 @@ from telegram.ext import (
 
 from bot import texts
 from bot.context import BotContext
-from bot.errors import NotBound
+from bot.errors import BadInput, NotBound
 from bot.models import STATUSES
 from bot.services.checkins import DraftExpired
 from handlers.common import answer, edit_or_reply, is_private, keyboard, once, reply
@@ -23,6 +27,8 @@ from handlers.common import answer, edit_or_reply, is_private, keyboard, once, r
 # conversation states (CheckinDraft.step)
 CHOOSING_ITEM, CHOOSING_STATUS, WRITING_NOTE, CONFIRMING = "item", "status", "note", "confirm"
 NO_NOTE = {"无", "没有", "无。", "-", "no", "none"}
+CANCEL_WORDS = {"取消", "算了", "退出", "不填了", "cancel"}
+CONFIRM_WORDS = {"确认", "确定", "是", "对", "ok"}
 
 
 def _member(update: Update, context: BotContext):  # noqa: ANN202
@@ -32,18 +38,18 @@ def _member(update: Update, context: BotContext):  # noqa: ANN202
     return m
 
 
-def item_keyboard(context: BotContext):  # noqa: ANN201
-    rows = [[(f"{i.id} {i.title}", f"ci:i:{i.id}")] for i in context.services.checkins.items]
-    return keyboard(rows + [[("取消", "ci:no")]])
+def item_keyboard(context: BotContext, token: str):  # noqa: ANN201
+    rows = [[(f"{i.id} {i.title}", f"ci:i:{token}:{i.id}")] for i in context.services.checkins.items]
+    return keyboard(rows + [[("取消", f"ci:no:{token}")]])
 
 
-def status_keyboard():  # noqa: ANN201
-    return keyboard([[(f"{texts.STATUS_ICON[s]} {s}", f"ci:s:{n}") for n, s in enumerate(STATUSES)],
-                     [("取消", "ci:no")]])
+def status_keyboard(token: str):  # noqa: ANN201
+    return keyboard([[(f"{texts.STATUS_ICON[s]} {s}", f"ci:s:{token}:{n}") for n, s in enumerate(STATUSES)],
+                     [("取消", f"ci:no:{token}")]])
 
 
-def confirm_keyboard():  # noqa: ANN201
-    return keyboard([[("确认", "ci:ok"), ("取消", "ci:no")]])
+def confirm_keyboard(token: str):  # noqa: ANN201
+    return keyboard([[("确认", f"ci:ok:{token}"), ("取消", f"ci:no:{token}")]])
 
 
 async def checkin(update: Update, context: BotContext) -> None:
@@ -55,30 +61,48 @@ async def checkin(update: Update, context: BotContext) -> None:
     if not is_private(update):
         await reply(update, texts.PRIVATE_ONLY)
         return
-    context.services.checkins.start_draft(user_id=update.effective_user.id, chat_id=update.effective_chat.id)
-    await reply(update, texts.CHOOSE_ITEM, item_keyboard(context))
+    d = context.services.checkins.start_draft(user_id=update.effective_user.id, chat_id=update.effective_chat.id)
+    await reply(update, texts.CHOOSE_ITEM, item_keyboard(context, d.token))
 
 
 @once
 async def oneline(update: Update, context: BotContext) -> None:
-    """One-line form; a replayed update records nothing the second time."""
+    """One-line form; a replayed update records nothing the second time. It ends any open flow."""
     svc = context.services.checkins
     item, status, note = svc.parse_oneline(context.args)
-    c = svc.record(user_id=update.effective_user.id, item_id=item, status=status, note=note)
+    c = svc.record(user_id=update.effective_user.id, item_id=item, status=status, note=note, drop_draft=True)
     await reply(update, texts.recorded(item, svc.title(item), status, c.period, note))
 
 
+async def _after_item(update: Update, context: BotContext, d, *, edit: bool) -> None:  # noqa: ANN001
+    text = texts.choose_status(d.item_id, context.services.checkins.title(d.item_id))
+    await (edit_or_reply if edit else reply)(update, text, status_keyboard(d.token))
+
+
+async def _after_status(update: Update, context: BotContext, d, *, edit: bool) -> None:  # noqa: ANN001
+    text = texts.ask_note(d.item_id, d.status)
+    await (edit_or_reply if edit else reply)(update, text, keyboard([[("取消", f"ci:no:{d.token}")]]))
+
+
+async def _done(update: Update, context: BotContext, c, *, edit: bool) -> None:  # noqa: ANN001
+    svc = context.services.checkins
+    text = texts.recorded(c.item_id, svc.title(c.item_id), c.status, c.period, c.note, corrected=bool(c.corrects_id))
+    await (edit_or_reply if edit else reply)(update, text)
+
+
 async def on_button(update: Update, context: BotContext) -> None:
-    """ci:i:<item>, ci:s:<n>, ci:ok, ci:no, ci:fix:<id>."""
+    """ci:i:<token>:<item>, ci:s:<token>:<n>, ci:ok:<token>, ci:no:<token>, ci:fix:<checkin id>."""
     q = update.callback_query
     svc = context.services.checkins
     uid = update.effective_user.id
     parts = (q.data or "").split(":")
     action = parts[1] if len(parts) > 1 else ""
+    token = parts[2] if len(parts) > 2 else ""
     if action == "no":
-        await answer(update)
-        svc.cancel_draft(uid)
-        await edit_or_reply(update, texts.CHECKIN_CANCELLED)
+        dropped = svc.cancel_draft(uid, token=token)
+        await answer(update, None if dropped else texts.STALE_BUTTON, alert=not dropped)
+        if dropped:
+            await edit_or_reply(update, texts.CHECKIN_CANCELLED)
         return
     _member(update, context)
     if action == "fix" and len(parts) == 3 and parts[2].isdigit():
@@ -87,25 +111,35 @@ async def on_button(update: Update, context: BotContext) -> None:
             await answer(update, texts.STALE_BUTTON, alert=True)
             return
         await answer(update)
-        svc.start_draft(user_id=uid, chat_id=update.effective_chat.id, corrects_id=old.id, item_id=old.item_id)
-        await reply(update, texts.choose_status(old.item_id, svc.title(old.item_id)), status_keyboard())
+        d = svc.start_draft(user_id=uid, chat_id=update.effective_chat.id, corrects_id=old.id)
+        await reply(update, texts.choose_item_correcting(old.item_id, svc.title(old.item_id), old.status),
+                    item_keyboard(context, d.token))
         return
-    await answer(update)
-    if action == "i" and len(parts) == 3:
-        d = svc.choose_item(uid, parts[2])
-        await edit_or_reply(update, texts.choose_status(d.item_id, svc.title(d.item_id)), status_keyboard())
-    elif action == "s" and len(parts) == 3 and parts[2].isdigit() and int(parts[2]) < len(STATUSES):
-        d = svc.choose_status(uid, STATUSES[int(parts[2])])
-        await edit_or_reply(update, texts.ask_note(d.item_id, d.status), keyboard([[("取消", "ci:no")]]))
-    elif action == "ok":
-        c = svc.confirm_draft(uid)
-        await edit_or_reply(update, texts.recorded(c.item_id, svc.title(c.item_id), c.status, c.period, c.note))
-    else:
-        await reply(update, texts.STALE_BUTTON)
+    try:
+        if action == "i" and len(parts) == 4:
+            d = svc.choose_item(uid, parts[3], token=token)
+            await answer(update)
+            await _after_item(update, context, d, edit=True)
+        elif action == "s" and len(parts) == 4 and parts[3].isdigit() and int(parts[3]) < len(STATUSES):
+            d = svc.choose_status(uid, STATUSES[int(parts[3])], token=token)
+            await answer(update)
+            await _after_status(update, context, d, edit=True)
+        elif action == "ok":
+            c = svc.confirm_draft(uid, token=token)
+            await answer(update)
+            await _done(update, context, c, edit=True)
+        else:
+            raise BadInput("stale_step")
+    except BadInput as exc:
+        if exc.message not in ("stale_step", "no_draft"):
+            raise
+        # a button from a finished or abandoned flow: a toast, not a new message
+        await answer(update, texts.STALE_BUTTON, alert=True)
 
 
 async def note_or_pass(update: Update, context: BotContext) -> None:
-    """Text while a draft waits for its note becomes the note; anything else goes on to /ask."""
+    """Text while a flow is open: the note, or a typed item/status/确认/取消; anything else (a
+    question) goes on to the question handler and the flow stays open."""
     svc = context.services.checkins
     uid = update.effective_user.id if update.effective_user else None
     if uid is None:
@@ -115,16 +149,32 @@ async def note_or_pass(update: Update, context: BotContext) -> None:
     except DraftExpired:
         await reply(update, texts.CHECKIN_TIMEOUT)
         raise ApplicationHandlerStop from None
-    if d is None or d.step != WRITING_NOTE:
+    if d is None:
         return
     msg = update.effective_message
+    text = (msg.text or "").strip()
+    word = unicodedata.normalize("NFKC", text).lower().rstrip("。.!！")
+    if word in CANCEL_WORDS:
+        svc.cancel_draft(uid)
+        await reply(update, texts.CHECKIN_CANCELLED)
+        raise ApplicationHandlerStop
+    if d.step == CHOOSING_ITEM and text and (item := svc.resolve_item(text)):
+        await _after_item(update, context, svc.choose_item(uid, item), edit=False)
+        raise ApplicationHandlerStop
+    if d.step == CHOOSING_STATUS and text and (status := svc.resolve_status(text)):
+        await _after_status(update, context, svc.choose_status(uid, status), edit=False)
+        raise ApplicationHandlerStop
+    if d.step == CONFIRMING and word in CONFIRM_WORDS:
+        await _done(update, context, svc.confirm_draft(uid), edit=False)
+        raise ApplicationHandlerStop
+    if d.step != WRITING_NOTE:
+        return
     if not msg.text:
         await reply(update, texts.NOTE_NOT_TEXT)
         raise ApplicationHandlerStop
-    text = msg.text.strip()
     d = svc.give_note(uid, "" if text.lower() in NO_NOTE else text)
     await reply(update, texts.summary(d.item_id, svc.title(d.item_id), d.status, d.note or "",
-                                      correcting=d.corrects_id is not None), confirm_keyboard())
+                                      correcting=d.corrects_id is not None), confirm_keyboard(d.token))
     raise ApplicationHandlerStop
 
 

@@ -11,7 +11,7 @@ from bot import texts
 from bot.context import BotContext
 from bot.errors import BadInput
 from bot.periods import deadline_of
-from handlers.common import admin_only, args_text, reply
+from handlers.common import admin_only, args_text, once, reply
 from handlers.push import push_many
 
 
@@ -19,9 +19,10 @@ def _period(context: BotContext, raw: str) -> str | None:
     """The period named in the arguments (None = all for /export) or the current one."""
     if not raw:
         return None
-    period = context.services.checkins.parse_period(raw.split()[0])
+    svc = context.services.checkins
+    period = svc.parse_period(raw.split()[0])
     if period is None:
-        raise BadInput(texts.BAD_PERIOD)
+        raise BadInput(texts.bad_period(svc.period_kind))
     return period
 
 
@@ -50,18 +51,19 @@ async def chart(update: Update, context: BotContext) -> None:
 
 
 @admin_only
+@once
 async def remind_missing(update: Update, context: BotContext) -> None:
-    """/remind_missing: push a reminder to every member of every unit that has not reported."""
+    """/remind_missing [period]: push a reminder to every member of every unit that has not reported."""
     svc = context.services.checkins
-    period = svc.period_now()
+    period = _period(context, args_text(update)) or svc.period_now()
     units, _ = svc.missing_recipients(period)
-    deadline = texts.when(deadline_of(period, context.settings.checkin_deadline_day, context.settings.tz),
-                          context.settings.tz)
+    due = deadline_of(period, context.settings.checkin_deadline_day, context.settings.tz)
+    deadline, overdue = texts.when(due, context.settings.tz), context.services.clock.now() > due
     people = failed = 0
     members = context.services.roster.members_by_unit()
     for unit in units:
         chats = [m.chat_id for m in members.get(unit.id, [])]
-        ok, bad = await push_many(context.bot, chats, texts.remind_missing_push(period, unit.name, deadline),
+        ok, bad = await push_many(context.bot, chats, texts.remind_missing_push(period, unit.name, deadline, overdue),
                                   context.services.roster, rate=context.settings.broadcast_rate)
         people, failed = people + ok, failed + bad
     await reply(update, texts.remind_missing_report(len(units), people, failed, period,

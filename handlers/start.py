@@ -22,9 +22,13 @@ async def start(update: Update, context: BotContext) -> None:
     _register_chat(update, context)
     user = update.effective_user
     if context.args:
-        unit = context.services.roster.redeem(code=context.args[0][:64], user_id=user.id,
-                                              chat_id=update.effective_chat.id, name=display_name(update))
-        await reply(update, texts.bound_to(unit.name))
+        code = context.args[0][:64]
+        if context.is_admin(user.id):  # an admin checking the link must not spend the liaison's code
+            await reply(update, texts.invite_not_for_admin(context.services.roster.invite_unit(code).name))
+            return
+        unit, previous = context.services.roster.redeem(code=code, user_id=user.id,
+                                                        chat_id=update.effective_chat.id, name=display_name(update))
+        await reply(update, texts.bound_to(unit.name, previous))
         return
     membership = context.services.roster.membership(user.id if user else None)
     await reply(update, texts.welcome(display_name(update), membership[1].name if membership else None,

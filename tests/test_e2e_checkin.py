@@ -98,12 +98,14 @@ def test_correct_latest_keeps_history(emu, bot):
     say(emu, 7, "/checkin 3.1 进行中 在推进", contains="已记录")
     mine = say(emu, 7, "/mine", contains="更正")
     emu.press(7, mine, button(mine, "更正"))
+    items = emu.wait_for(chat_id=7, contains="更正最新一条")
+    emu.press(7, items, button(items, "3.1"))
     st = emu.wait_for(chat_id=7, contains="状态")
     emu.press(7, st, button(st, "✅"))
     emu.wait_for(chat_id=7, contains="说明")
     summary = say(emu, 7, "已完成帮扶", contains="更正")
     emu.press(7, summary, button(summary, "确认"))
-    emu.wait_for(chat_id=7, contains="已记录")
+    emu.wait_for(chat_id=7, contains="已更正")
     mine = say(emu, 7, "/mine", contains="龙城镇")
     assert "已更正" in mine.plain and "已完成" in mine.plain
     p = say(emu, ADMIN, "/progress", contains="进度")
@@ -198,3 +200,55 @@ def test_idle_flow_times_out(emu, start_bot):
     r = say(emu, 7, "迟到的说明", contains="超时")
     assert "未记录" in r.plain
     assert "还没有填报" in say(emu, 7, "/mine", contains="龙城镇").plain
+
+
+def test_correction_can_change_the_item(emu, bot):
+    bind(emu, 7, "龙城镇")
+    say(emu, 7, "/checkin 3.1 已完成 其实是3.2的工作", contains="已记录")
+    mine = say(emu, 7, "/mine", contains="更正")
+    emu.press(7, mine, button(mine, "更正"))
+    items = emu.wait_for(chat_id=7, contains="更正最新一条")
+    emu.press(7, items, button(items, "3.2"))
+    st = emu.wait_for(chat_id=7, contains="状态")
+    emu.press(7, st, button(st, "✅"))
+    emu.wait_for(chat_id=7, contains="说明")
+    summary = say(emu, 7, "支援地方发展", contains="更正")
+    emu.press(7, summary, button(summary, "确认"))
+    emu.wait_for(chat_id=7, contains="已更正")
+    p = say(emu, ADMIN, "/progress", contains="进度")
+    assert "✅3.2" in p.plain and "3.1" not in p.plain.split("各单位")[1]
+
+
+def test_buttons_of_an_abandoned_flow_are_stale(emu, bot):
+    bind(emu, 7, "龙城镇")
+    first = say(emu, 7, "/checkin", contains="选择")
+    emu.press(7, first, button(first, "2.2"))
+    old_status = emu.wait_for(chat_id=7, contains="状态")
+    second = say(emu, 7, "/checkin", contains="选择")
+    emu.press(7, second, button(second, "4.3"))
+    emu.wait_for(chat_id=7, contains="状态")
+    mark = emu.mark()
+    emu.press(7, old_status, button(old_status, "✅"))  # a button of the first flow
+    emu.wait_idle(quiet=0.5, timeout=5)
+    toast = [c for c in emu.answered_callbacks if c.get("text")]
+    assert toast and "失效" in toast[-1]["text"]
+    assert not [ev for ev in emu.events_after(mark) if ev.kind in ("sent", "edit")]
+    emu.press(7, old_status, button(old_status, "取消"))  # nor does its 取消 end the new flow
+    emu.wait_idle(quiet=0.5, timeout=5)
+    r = say(emu, 7, "进行中", contains="说明")  # typed, at the status step of the second flow
+    assert "4.3" in r.plain
+
+
+def test_typed_answers_and_one_line_end_the_flow(emu, bot):
+    bind(emu, 7, "龙城镇")
+    say(emu, 7, "/checkin", contains="选择")
+    r = say(emu, 7, "２．２", contains="状态")  # full-width, typed instead of pressed
+    assert "2.2" in r.plain
+    say(emu, 7, "已完成", contains="说明")
+    say(emu, 7, "/checkin 1.1已完成 一行填报", contains="已记录")  # status glued to the item
+    r = say(emu, 7, "光荣牌怎么挂", contains="光荣牌")  # the open flow ended: this is a question
+    assert "请确认" not in r.plain
+    say(emu, 7, "/checkin", contains="选择")
+    say(emu, 7, "取消", contains="取消")
+    r = say(emu, 7, "/checkin 2.2 已完成 " + "长" * 501, contains="500")
+    assert "没有记录" in r.plain

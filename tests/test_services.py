@@ -50,8 +50,8 @@ def test_invite_is_single_use_and_expires(roster, clock):
     assert new and unit.name == "龙城镇" and len(inv.code) >= 16
     _, inv2, new2 = roster.create_invite(unit_name="龙城镇", created_by=42)
     assert not new2 and inv2.code != inv.code
-    assert roster.redeem(code=inv.code, user_id=7, chat_id=7, name="张三").name == "龙城镇"
-    assert roster.redeem(code=inv.code, user_id=7, chat_id=7, name="张三").name == "龙城镇"  # same person again
+    assert roster.redeem(code=inv.code, user_id=7, chat_id=7, name="张三")[0].name == "龙城镇"
+    assert roster.redeem(code=inv.code, user_id=7, chat_id=7, name="张三")[0].name == "龙城镇"  # same person again
     with pytest.raises(InviteInvalid) as e:
         roster.redeem(code=inv.code, user_id=8, chat_id=8, name="李四")
     assert e.value.reason == "used"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import secrets
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -75,7 +77,7 @@ class CheckinService:
 
     def resolve_item(self, text: str) -> str | None:
         """``2.2``, ``2-2``, ``二（二）``, ``二(二)``, ``2（2）`` -> ``2.2``; None if no such item."""
-        t = text.strip().replace("（", "(").replace("）", ")").replace("．", ".")
+        t = unicodedata.normalize("NFKC", text).strip()
         m = re.fullmatch(r"([0-9一二三四五六七八九十]+)\s*[.\-、]?\s*\(?\s*([0-9一二三四五六七八九十]+)\s*\)?", t)
         if not m:
             return None
@@ -87,10 +89,16 @@ class CheckinService:
 
     @staticmethod
     def resolve_status(text: str) -> str | None:
-        return _STATUS_ALIASES.get(text.strip().lower())
+        return _STATUS_ALIASES.get(unicodedata.normalize("NFKC", text).strip().lower().rstrip("。.!！"))
 
     def parse_oneline(self, args: list[str]) -> tuple[str, str, str]:
-        """``2.2 已完成 说明…`` -> (item, status, note). BadInput names what is valid."""
+        """``2.2 已完成 说明…`` (also ``2.2已完成 …``) -> (item, status, note). BadInput names what
+        is valid."""
+        args = [unicodedata.normalize("NFKC", a) for a in args]
+        if args and self.resolve_item(args[0]) is None:  # 2.2已完成: the status glued to the item
+            m = re.match(r"^([0-9一二三四五六七八九十]+[.\-、]?\(?[0-9一二三四五六七八九十]+\)?)(\D.*)$", args[0])
+            if m and self.resolve_item(m.group(1)) and self.resolve_status(m.group(2)):
+                args = [m.group(1), m.group(2), *args[1:]]
         if len(args) < 2:
             raise BadInput("oneline_usage")
         item = self.resolve_item(args[0])
@@ -101,14 +109,14 @@ class CheckinService:
             raise BadInput("bad_status")
         note = " ".join(args[2:]).strip()
         if len(note) > MAX_NOTE:
-            raise BadInput(f"long_note:{len(note)}")
+            raise BadInput(f"long_note_oneline:{len(note)}")
         return item, status, note
 
     def period_now(self) -> str:
         return period_of(self.clock.now(), self.period_kind, self.tz)
 
     def parse_period(self, text: str) -> str | None:
-        return normalise_period(text, self.period_kind)
+        return normalise_period(text, self.period_kind, year=self.clock.now().astimezone(self.tz).year)
 
     # --- guided flow drafts --------------------------------------------------------------------
     def start_draft(self, *, user_id: int, chat_id: int, corrects_id: int | None = None,
@@ -119,7 +127,8 @@ class CheckinService:
                 s.delete(old)
                 s.flush()
             draft = CheckinDraft(user_id=user_id, chat_id=chat_id, step="status" if item_id else "item",
-                                 item_id=item_id, corrects_id=corrects_id, updated_at=self.clock.now())
+                                 item_id=item_id, corrects_id=corrects_id, token=secrets.token_hex(3),
+                                 updated_at=self.clock.now())
             s.add(draft)
             s.commit()
             return draft
@@ -136,12 +145,14 @@ class CheckinService:
                 raise DraftExpired()
             return d
 
-    def update_draft(self, user_id: int, *, expect: str, **changes: object) -> CheckinDraft:
-        """Move a draft from step ``expect`` on; None/ValueError-free: stale buttons raise BadInput."""
+    def update_draft(self, user_id: int, *, expect: str, token: str | None = None,
+                     **changes: object) -> CheckinDraft:
+        """Move a draft from step ``expect`` on. A button of another flow (``token``) or of another
+        step raises BadInput('stale_step')."""
         d = self.draft(user_id)
         if d is None:
             raise BadInput("no_draft")
-        if d.step != expect:
+        if d.step != expect or (token is not None and token != d.token):
             raise BadInput("stale_step")
         with self._session() as s:
             for k, v in changes.items():
@@ -151,15 +162,15 @@ class CheckinService:
             s.commit()
             return d
 
-    def choose_item(self, user_id: int, item_id: str) -> CheckinDraft:
+    def choose_item(self, user_id: int, item_id: str, token: str | None = None) -> CheckinDraft:
         if item_id not in self._titles:
             raise BadInput("bad_item")
-        return self.update_draft(user_id, expect="item", item_id=item_id, step="status")
+        return self.update_draft(user_id, expect="item", token=token, item_id=item_id, step="status")
 
-    def choose_status(self, user_id: int, status: str) -> CheckinDraft:
+    def choose_status(self, user_id: int, status: str, token: str | None = None) -> CheckinDraft:
         if status not in STATUSES:
             raise BadInput("bad_status")
-        return self.update_draft(user_id, expect="status", status=status, step="note")
+        return self.update_draft(user_id, expect="status", token=token, status=status, step="note")
 
     def give_note(self, user_id: int, note: str) -> CheckinDraft:
         note = note.strip()
@@ -167,20 +178,21 @@ class CheckinService:
             raise BadInput(f"long_note:{len(note)}")
         return self.update_draft(user_id, expect="note", note=note, step="confirm")
 
-    def cancel_draft(self, user_id: int) -> bool:
+    def cancel_draft(self, user_id: int, token: str | None = None) -> bool:
+        """Drop the user's draft (only the flow ``token`` when given); False if there was none."""
         with self._session() as s:
             d = s.get(CheckinDraft, user_id)
-            if d is None:
+            if d is None or (token is not None and token != d.token):
                 return False
             s.delete(d)
             s.commit()
             return True
 
-    def confirm_draft(self, user_id: int) -> CheckIn:
+    def confirm_draft(self, user_id: int, token: str | None = None) -> CheckIn:
         d = self.draft(user_id)
         if d is None:
             raise BadInput("no_draft")
-        if d.step != "confirm" or not d.item_id or not d.status:
+        if d.step != "confirm" or not d.item_id or not d.status or (token is not None and token != d.token):
             raise BadInput("stale_step")
         checkin = self.record(user_id=user_id, item_id=d.item_id, status=d.status, note=d.note or "",
                               corrects_id=d.corrects_id, drop_draft=True)

@@ -104,8 +104,22 @@ class RosterService:
             s.commit()
             return unit, invite, created
 
-    def redeem(self, *, code: str, user_id: int, chat_id: int, name: str) -> Unit:
-        """Bind the user to the invite's unit; the code is spent. Raises InviteInvalid."""
+    def invite_unit(self, code: str) -> Unit:
+        """The unit a still usable invite code binds to, without spending it. Raises InviteInvalid."""
+        with self._session() as s:
+            invite = s.get(Invite, code) if code else None
+            unit = s.get(Unit, invite.unit_id) if invite is not None else None
+            if invite is None or unit is None:
+                raise InviteInvalid("unknown")
+            if invite.used_by is not None:
+                raise InviteInvalid("used")
+            if invite.expires_at <= self.clock.now():
+                raise InviteInvalid("expired")
+            return unit
+
+    def redeem(self, *, code: str, user_id: int, chat_id: int, name: str) -> tuple[Unit, str | None]:
+        """Bind the user to the invite's unit; the code is spent. Returns (unit, name of the unit the
+        user was bound to before, None when new or unchanged). Raises InviteInvalid."""
         now = self.clock.now()
         with self._session() as s:
             invite = s.get(Invite, code) if code else None
@@ -114,7 +128,7 @@ class RosterService:
             unit = s.get(Unit, invite.unit_id)
             if invite.used_by is not None:
                 if invite.used_by == user_id and unit is not None:
-                    return unit  # the same person tapping the link twice
+                    return unit, None  # the same person tapping the link twice
                 raise InviteInvalid("used")
             if invite.expires_at <= now:
                 raise InviteInvalid("expired")
@@ -127,6 +141,10 @@ class RosterService:
             if res.rowcount != 1:
                 raise InviteInvalid("used")
             member = s.get(Member, user_id)
+            previous = None
+            if member is not None and member.unit_id != invite.unit_id:
+                old = s.get(Unit, member.unit_id)
+                previous = old.name if old is not None else None
             if member is None:
                 member = Member(user_id=user_id, chat_id=chat_id, unit_id=invite.unit_id, name=name[:200],
                                 bound_at=now)
@@ -135,7 +153,7 @@ class RosterService:
             s.add(member)
             s.commit()
             assert unit is not None
-            return unit
+            return unit, previous
 
     def membership(self, user_id: int | None) -> tuple[Member, Unit] | None:
         if user_id is None:
