@@ -142,6 +142,8 @@ class Event(SQLModel, table=True):
     created_at: datetime = _when(default_factory=utcnow)
     # /event_del sets this (soft delete): a deleted seeded event is not re-seeded at the next start
     deleted_at: datetime | None = _when(default=None)
+    # a seeded event whose date is a placeholder: listed as 日期待定, no reminders until confirmed
+    tentative: bool = False
 
 
 class ReminderDelivery(SQLModel, table=True):

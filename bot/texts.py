@@ -541,6 +541,10 @@ def events_list(events, now: datetime, tz, is_admin: bool) -> str:  # noqa: ANN0
         return "📅 近期没有安排活动。" + tail
     lines = [f"📅 <b>近期活动</b>（共 {len(events)} 项，{esc(str(tz))} 时间）"]
     for ev in events:
+        if ev.tentative:
+            lines.append(f"<b>#{ev.id}</b> <b>{esc(clip(ev.title, 60))}</b> — 日期待定"
+                         f"（暂按 {when_day(ev.starts_at, tz)} 占位，确定后才推送提醒）")
+            continue
         lines.append(f"<b>#{ev.id}</b> {when_day(ev.starts_at, tz)} <b>{esc(clip(ev.title, 60))}</b>"
                      f" — 还有 {span(ev.starts_at - now)}")
     lines.append("\n活动开始前会按时推送提醒；/mute 可暂停提醒。")

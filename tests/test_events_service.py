@@ -365,3 +365,29 @@ def test_the_same_event_typed_twice_is_refused(tmp_path):
         svc.add_text("2026-12-20 09:30 县级双拥模范命名表彰大会")
     assert f"#{ev.id}" in e.value.message
     svc.add_text("2026-12-21 09:30 县级双拥模范命名表彰大会")  # another day is another event
+
+
+def test_a_tentative_seeded_event_is_listed_but_never_reminded(engine, tmp_path):
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from bot.clock import FakeClock
+    from bot.config import Settings
+    from bot.services.events import EventService
+
+    clock = FakeClock(datetime(2026, 11, 29, tzinfo=UTC))
+    svc = EventService.from_settings(engine, clock, Settings(_env_file=None))  # type: ignore[call-arg]
+    path = tmp_path / "seed.json"
+
+    def write(tentative: bool) -> None:
+        path.write_text(json.dumps({"events": [{"key": "conf", "title": "表彰大会", "tentative": tentative,
+                                                "starts_at": "2026-12-10 09:30"}]}), encoding="utf-8")
+
+    write(True)
+    assert svc.seed(path) == 1
+    assert [e.tentative for e in svc.upcoming()] == [True]
+    clock.advance(timedelta(days=10, hours=23))  # past every offset's due time
+    assert svc.due_reminders() == []
+    write(False)  # the office fixed the date
+    assert svc.seed(path) == 1
+    assert svc.due_reminders(), "once confirmed, the reminders still due are sent"

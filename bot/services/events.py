@@ -245,6 +245,7 @@ class EventService:
         for entry in data.get("events", []) if isinstance(data, dict) else []:
             try:
                 key, title = str(entry["key"]), str(entry["title"])[:200]
+                tentative = bool(entry.get("tentative", False))
                 starts_at = _aware(datetime.fromisoformat(str(entry["starts_at"])), self.tz)
             except (KeyError, TypeError, ValueError) as exc:
                 log.warning("event seed entry %r skipped: %s", entry, exc)
@@ -255,9 +256,10 @@ class EventService:
                     if starts_at <= now:
                         continue
                     s.add(Event(title=title, starts_at=starts_at, note=str(entry.get("note", ""))[:1000],
-                                seed_key=key, created_at=now))
-                elif ev.deleted_at is None and ev.starts_at > now and (ev.starts_at, ev.title) != (starts_at, title):
-                    ev.starts_at, ev.title = starts_at, title
+                                seed_key=key, created_at=now, tentative=tentative))
+                elif (ev.deleted_at is None and ev.starts_at > now
+                      and (ev.starts_at, ev.title, ev.tentative) != (starts_at, title, tentative)):
+                    ev.starts_at, ev.title, ev.tentative = starts_at, title, tentative
                     s.add(ev)
                 else:
                     continue
@@ -272,9 +274,10 @@ class EventService:
 
     # --- what is due ---------------------------------------------------------------------------
     def _window(self, lo: datetime | None, hi: datetime | None) -> list[tuple[Event, set[str]]]:
-        """Live events starting in (lo, hi], each with its offsets already settled."""
+        """Live events starting in (lo, hi], each with its offsets already settled. A tentative
+        (placeholder-date) event has no reminders."""
         with self._session() as s:
-            q = select(Event).where(col(Event.deleted_at).is_(None))
+            q = select(Event).where(col(Event.deleted_at).is_(None), col(Event.tentative).is_(False))
             m = (select(ReminderDelivery.event_id, ReminderDelivery.offset_key)
                  .join(Event, col(Event.id) == ReminderDelivery.event_id)
                  .where(ReminderDelivery.chat_id == MARKER))
