@@ -23,6 +23,16 @@ def when(moment: datetime | None, tz) -> str:  # noqa: ANN001
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
+_TZ_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "PRC": "北京时间", "Asia/Hong_Kong": "香港时间",
+             "UTC": "协调世界时"}
+
+
+def tz_name(tz) -> str:  # noqa: ANN001
+    """How a clerk names the bot's timezone: 北京时间 rather than Asia/Shanghai."""
+    key = getattr(tz, "key", str(tz))
+    return _TZ_NAMES.get(key, f"{esc(key)} 时间")
+
+
 def span(delta: timedelta) -> str:
     """A duration in Chinese: 6天3小时, 2小时5分钟, 1分钟."""
     mins = max(0, int(delta.total_seconds() // 60))
@@ -504,7 +514,7 @@ def event_long_title(n: int, limit: int) -> str:
 
 def event_in_past(starts_at: datetime, now: datetime, tz) -> str:  # noqa: ANN001
     return (f"❌ 这个时间已经过去了：{when_day(starts_at, tz)}。"
-            f"现在是 {when(now, tz)}（{esc(str(tz))}），请填写将来的时间。")
+            f"现在是 {when(now, tz)}（{tz_name(tz)}），请填写将来的时间。")
 
 
 def event_what(event_id: int) -> str:
@@ -517,7 +527,7 @@ def _ahead(offset: timedelta) -> str:
 
 def event_added(ev, plans, now: datetime, tz, recipients: int) -> str:  # noqa: ANN001
     lines = [f"✅ 已添加活动 <b>#{ev.id}</b>：<b>{esc(ev.title)}</b>",
-             f"时间：{when_day(ev.starts_at, tz)}（{esc(str(tz))}），距开始还有 {span(ev.starts_at - now)}",
+             f"时间：{when_day(ev.starts_at, tz)}（{tz_name(tz)}），距开始还有 {span(ev.starts_at - now)}",
              "", "提醒推送时间："]
     for p in plans:
         if p.skipped:
@@ -539,7 +549,7 @@ def events_list(events, now: datetime, tz, is_admin: bool) -> str:  # noqa: ANN0
     if not events:
         tail = "\n管理员可用 <code>/event_add 2026-12-20 09:30 标题</code> 添加。" if is_admin else ""
         return "📅 近期没有安排活动。" + tail
-    lines = [f"📅 <b>近期活动</b>（共 {len(events)} 项，{esc(str(tz))} 时间）"]
+    lines = [f"📅 <b>近期活动</b>（共 {len(events)} 项，{tz_name(tz)}）"]
     for ev in events:
         if ev.tentative:
             lines.append(f"<b>#{ev.id}</b> <b>{esc(clip(ev.title, 60))}</b> — 日期待定"
