@@ -47,6 +47,9 @@ async def answer_question(update: Update, context: BotContext, question: str) ->
     if ans.kind == "missing":
         await reply(update, texts.missing_ref(ans.missing_ref or question, ans.available))
         return
+    if ans.kind == "overview":  # a question about the whole document: its table of contents
+        await outline(update, context)
+        return
     if not ans.hits:
         user = update.effective_user
         context.services.roster.record_unanswered(user_id=user.id if user else None, question=question)

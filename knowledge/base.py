@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .model import Answer, Clause, Hit
@@ -11,6 +12,20 @@ from .textnorm import clean, normalize
 
 DEFAULT_DOC = Path(__file__).with_name("documents") / "fengdu-2020-workpoints.txt"
 MAX_QUESTION = 500  # characters looked at; longer input is cut, never an error
+
+
+# questions about the whole document rather than one clause: answered with its sections
+_OVERVIEW = re.compile(
+    r"^(请问)?(今年|本年度?|\d{4}年?)?的?(双拥)?(工作)?(要点|文件|通知|任务|工作|内容)(主要)?"
+    r"(有哪些|有什么|包括哪些|包括什么|讲了?什么|说了?什么|是什么内容|都有什么|有几[个部项条])"
+    r"|(分为|有|共)几(个|大)?部分|有哪几部分|(目录|大纲|概要|主要内容|内容概述)"
+    r"|^(what does the (document|notice|plan) (say|cover|contain)|overview|outline|summary|table of contents)",
+    re.IGNORECASE,
+)
+
+
+def is_overview(q: str) -> bool:
+    return bool(_OVERVIEW.search(q.replace(" ", "") if not q.isascii() else q.strip().rstrip("?")))
 
 
 class KnowledgeBase:
@@ -101,6 +116,9 @@ class KnowledgeBase:
         ref = find_ref(q)
         if ref is not None:
             return self._structural(question, ref)
+        if is_overview(q):
+            return Answer(question=question, kind="overview",
+                          hits=[Hit(c, 1.0) for c in self.sections()][:max(limit, 4)])
         idx = self.index
         hits = [Hit(idx.clauses[i], round(score, 4)) for i, score, _cov, _m in idx.score(q, limit)]
         if not hits:

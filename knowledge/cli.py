@@ -82,6 +82,9 @@ def _clause_text(kb, c: Clause) -> str:
 def answer_text(kb, ans: Answer) -> str:
     if ans.kind == "missing":
         return f"文件中没有「{ans.missing_ref}」。现有：\n" + "\n".join(f"  {a}" for a in ans.available)
+    if ans.kind == "overview":
+        return f"{kb.title}共 {len(ans.hits)} 部分：\n" + "\n".join(
+            _clause_text(kb, h.clause) for h in ans.hits)
     if not ans.hits:
         tops = [f"  {c.label} {c.title}" for c in kb.top_level() if c.kind == "section"]
         return NOT_FOUND + "可发送 /outline 查看目录，或换个说法。\n" + "\n".join(tops)

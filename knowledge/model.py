@@ -32,7 +32,7 @@ class Hit:
 @dataclass
 class Answer:
     question: str
-    kind: str  # 'structural' | 'content' | 'missing' | 'none'
+    kind: str  # 'structural' | 'overview' (the document as a whole) | 'content' | 'missing' | 'none'
     hits: list[Hit] = field(default_factory=list)
     missing_ref: str | None = None
     available: list[str] = field(default_factory=list)

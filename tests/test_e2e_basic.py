@@ -93,3 +93,8 @@ def test_no_message_was_refused(emu, bot):
     say(emu, 7, "/start", contains="双拥助手")
     say(emu, 7, "x" * 5000, contains="未找到")
     assert not emu.rejected, emu.rejected
+
+
+def test_question_about_the_whole_document_gets_the_outline(emu, bot):
+    r = say(emu, 7, "今年双拥工作有哪些任务", contains="目录")
+    assert any(b[0].startswith("二") for row in r.buttons for b in row)

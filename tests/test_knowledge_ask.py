@@ -147,3 +147,21 @@ def test_fuzz_never_raises(kb):
         assert all(0 <= h.score <= 1 for h in a.hits)
 
     check()
+
+
+@pytest.mark.parametrize("q", ["双拥工作有哪些任务", "今年的工作要点有哪些", "文件分为几个部分", "工作要点的主要内容",
+                               "what does the document cover?"])
+def test_questions_about_the_whole_document_get_its_sections(q):
+    from knowledge import KnowledgeBase
+
+    ans = KnowledgeBase.load().ask(q)
+    assert ans.kind == "overview"
+    assert [h.clause.id for h in ans.hits] == ["1", "2", "3", "4"]
+
+
+@pytest.mark.parametrize("q,expect", [("拥军活动有哪些", "2.3"), ("通知发给谁", "header")])
+def test_a_clause_question_with_you_naxie_is_not_an_overview(q, expect):
+    from knowledge import KnowledgeBase
+
+    ans = KnowledgeBase.load().ask(q)
+    assert ans.kind != "overview" and ans.hits[0].clause.id == expect
