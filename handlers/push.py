@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterable
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.services.roster import RosterService
 
@@ -28,6 +28,10 @@ async def push_one(bot: Bot, chat_id: int, text: str, roster: RosterService, *, 
             return False
         except BadRequest as exc:
             log.warning("push to %s refused: %s", chat_id, exc.message)
+            return False
+        except TimedOut:
+            # the request may have reached Telegram: resending could deliver it twice (PTB #1045)
+            log.warning("push to %s timed out; not resent (may have been delivered)", chat_id)
             return False
         except NetworkError as exc:
             log.warning("push to %s failed (attempt %d): %s", chat_id, attempt + 1, exc)

@@ -28,6 +28,20 @@ def button(msg, startswith: str) -> str:
     raise AssertionError(f"no button starting with {startswith!r} in {msg.buttons}")
 
 
+def correct_latest(emu, uid: int, *, item: str, status: str, note: str) -> None:  # noqa: ANN001
+    """/mine → 更正最新一条 → item → status → note → 确认, as the user taps and types."""
+    mine = say(emu, uid, "/mine", contains="更正")
+    emu.press(uid, mine, button(mine, "更正"))
+    items = emu.wait_for(chat_id=uid, contains="更正最新一条")
+    emu.press(uid, items, button(items, item))
+    st = emu.wait_for(chat_id=uid, contains="状态")
+    emu.press(uid, st, button(st, status))
+    emu.wait_for(chat_id=uid, contains="说明")
+    summary = say(emu, uid, note, contains="更正")
+    emu.press(uid, summary, button(summary, "确认"))
+    emu.wait_for(chat_id=uid, contains="已更正")
+
+
 def test_guided_checkin_flow(emu, bot):
     bind(emu, 7, "龙城镇", name="张三")
     items = say(emu, 7, "/checkin", contains="选择")
@@ -96,16 +110,7 @@ def test_unbound_user_is_told_to_get_an_invite(emu, bot):
 def test_correct_latest_keeps_history(emu, bot):
     bind(emu, 7, "龙城镇")
     say(emu, 7, "/checkin 3.1 进行中 在推进", contains="已记录")
-    mine = say(emu, 7, "/mine", contains="更正")
-    emu.press(7, mine, button(mine, "更正"))
-    items = emu.wait_for(chat_id=7, contains="更正最新一条")
-    emu.press(7, items, button(items, "3.1"))
-    st = emu.wait_for(chat_id=7, contains="状态")
-    emu.press(7, st, button(st, "✅"))
-    emu.wait_for(chat_id=7, contains="说明")
-    summary = say(emu, 7, "已完成帮扶", contains="更正")
-    emu.press(7, summary, button(summary, "确认"))
-    emu.wait_for(chat_id=7, contains="已更正")
+    correct_latest(emu, 7, item="3.1", status="✅", note="已完成帮扶")
     mine = say(emu, 7, "/mine", contains="龙城镇")
     assert "已更正" in mine.plain and "已完成" in mine.plain
     p = say(emu, ADMIN, "/progress", contains="进度")
@@ -205,16 +210,7 @@ def test_idle_flow_times_out(emu, start_bot):
 def test_correction_can_change_the_item(emu, bot):
     bind(emu, 7, "龙城镇")
     say(emu, 7, "/checkin 3.1 已完成 其实是3.2的工作", contains="已记录")
-    mine = say(emu, 7, "/mine", contains="更正")
-    emu.press(7, mine, button(mine, "更正"))
-    items = emu.wait_for(chat_id=7, contains="更正最新一条")
-    emu.press(7, items, button(items, "3.2"))
-    st = emu.wait_for(chat_id=7, contains="状态")
-    emu.press(7, st, button(st, "✅"))
-    emu.wait_for(chat_id=7, contains="说明")
-    summary = say(emu, 7, "支援地方发展", contains="更正")
-    emu.press(7, summary, button(summary, "确认"))
-    emu.wait_for(chat_id=7, contains="已更正")
+    correct_latest(emu, 7, item="3.2", status="✅", note="支援地方发展")
     p = say(emu, ADMIN, "/progress", contains="进度")
     assert "✅3.2" in p.plain and "3.1" not in p.plain.split("各单位")[1]
 
