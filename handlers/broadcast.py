@@ -303,6 +303,7 @@ def register(app: Application):  # noqa: ANN201
         services: Services = app.bot_data["services"]
         sender = BroadcastSender(services.broadcasts, make_send(app.bot), render,
                                  rate=services.settings.broadcast_rate, chat_gap=CHAT_GAP,
+                                 pacer=services.pacer,
                                  max_in_flight=MAX_IN_FLIGHT,
                                  on_progress=on_progress, on_done=on_done,
                                  may_send=lambda: services.lease.is_leader)

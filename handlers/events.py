@@ -162,8 +162,7 @@ async def _deliver(app: Application, chat_id: int, text: str) -> bool:
     s = _services(app)
     ok = True
     for part in texts.split(text):
-        ok = await push_one(app.bot, chat_id, part, s.roster) and ok
-    await asyncio.sleep(1.0 / s.settings.broadcast_rate)
+        ok = await push_one(app.bot, chat_id, part, s.roster, s.pacer) and ok
     return ok
 
 

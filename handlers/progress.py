@@ -64,7 +64,7 @@ async def remind_missing(update: Update, context: BotContext) -> None:
     for unit in units:
         chats = [m.chat_id for m in members.get(unit.id, [])]
         ok, bad = await push_many(context.bot, chats, texts.remind_missing_push(period, unit.name, deadline, overdue),
-                                  context.services.roster, rate=context.settings.broadcast_rate)
+                                  context.services.roster, context.services.pacer)
         people, failed = people + ok, failed + bad
     await reply(update, texts.remind_missing_report(len(units), people, failed, period,
                                                     [u.name for u in units]))

@@ -1,4 +1,6 @@
-"""Sending one text to many chats politely: ~25 messages/s, RetryAfter honoured, blocked chats marked."""
+"""Sending one text to many chats politely: every bulk send of the process (reminders, deadline
+pushes, 催办, broadcasts) goes through one shared Pacer, so together they stay at BROADCAST_RATE
+(~25/s) under Telegram's ~30/s; RetryAfter pauses them all; blocked chats are marked."""
 
 from __future__ import annotations
 
@@ -9,20 +11,26 @@ from collections.abc import Iterable
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.services.broadcast import Pacer
 from bot.services.roster import RosterService
 
 log = logging.getLogger(__name__)
 
 
-async def push_one(bot: Bot, chat_id: int, text: str, roster: RosterService, *, attempts: int = 3) -> bool:
+def _seconds(value: object) -> float:
+    return float(value.total_seconds() if hasattr(value, "total_seconds") else value)  # type: ignore[union-attr]
+
+
+async def push_one(bot: Bot, chat_id: int, text: str, roster: RosterService, pacer: Pacer,
+                   *, attempts: int = 3) -> bool:
     """Deliver one message; False when it could not be delivered (blocked, refused, network)."""
     for attempt in range(attempts):
+        await pacer.acquire()
         try:
             await bot.send_message(chat_id, text)
             return True
         except RetryAfter as exc:
-            await asyncio.sleep(float(exc.retry_after if not hasattr(exc.retry_after, "total_seconds")
-                                      else exc.retry_after.total_seconds()))
+            pacer.pause(_seconds(exc.retry_after))
         except Forbidden:
             roster.mark_blocked(chat_id)
             return False
@@ -40,15 +48,12 @@ async def push_one(bot: Bot, chat_id: int, text: str, roster: RosterService, *, 
 
 
 async def push_many(bot: Bot, chat_ids: Iterable[int], text: str, roster: RosterService,
-                    rate: float = 25.0) -> tuple[int, int]:
-    """(delivered, failed) after sending ``text`` to each chat at about ``rate`` per second."""
+                    pacer: Pacer) -> tuple[int, int]:
+    """(delivered, failed) after sending ``text`` once to each chat, paced by ``pacer``."""
     ok = failed = 0
-    gap = 1.0 / rate
     for chat_id in dict.fromkeys(chat_ids):
-        started = asyncio.get_running_loop().time()
-        if await push_one(bot, chat_id, text, roster):
+        if await push_one(bot, chat_id, text, roster, pacer):
             ok += 1
         else:
             failed += 1
-        await asyncio.sleep(max(0.0, gap - (asyncio.get_running_loop().time() - started)))
     return ok, failed

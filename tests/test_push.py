@@ -11,6 +11,7 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.db import init_db, make_engine
+from bot.services.broadcast import Pacer
 from bot.services.roster import RosterService
 from handlers.push import push_one
 
@@ -24,7 +25,7 @@ def test_timed_out_send_is_not_resent(emu, db_url):
     async def go() -> bool:
         bot = Bot(emu.token, base_url=emu.base_url, request=HTTPXRequest(read_timeout=0.5, write_timeout=0.5))
         async with bot:
-            return await push_one(bot, 7, "提醒", roster)
+            return await push_one(bot, 7, "提醒", roster, Pacer(25))
 
     assert asyncio.run(go()) is False
     time.sleep(2)

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.services.broadcast import BroadcastService
+from bot.services.broadcast import BroadcastService, Pacer
 from bot.services.checkins import CheckinService, Item
 from bot.services.events import EventService
 from bot.services.lease import LeaseService
@@ -28,6 +28,7 @@ class Services:
     updates: UpdateLog
     reports: ReportService
     lease: LeaseService
+    pacer: Pacer  # one pace for every bulk send of this process (see handlers/push.py)
     events: EventService
     broadcasts: BroadcastService
 
@@ -46,6 +47,7 @@ class Services:
             updates=UpdateLog(engine, clock),
             reports=ReportService(engine, checkins),
             lease=LeaseService(engine, Clock()),  # real time: the lease is about live processes
+            pacer=Pacer(settings.broadcast_rate),
             events=EventService.from_settings(engine, clock, settings),
             broadcasts=BroadcastService(engine, clock),
         )

@@ -412,14 +412,14 @@ class BroadcastSender:
                  max_in_flight: int = 5, max_attempts: int = 4, backoff: float = 1.0,
                  max_flood_waits: int = 20, chat_gap: float = 1.05, progress_every: float = 2.0,
                  on_progress: Notify | None = None, on_done: Notify | None = None,
-                 may_send: Callable[[], bool] = lambda: True) -> None:
+                 may_send: Callable[[], bool] = lambda: True, pacer: Pacer | None = None) -> None:
         self.service = service
         # several processes may share the database: only the lease holder sends (bot.services.lease)
         self.may_send = may_send
         self._leading = False
         self._send = send
         self._render = render
-        self.pacer = Pacer(rate)
+        self.pacer = pacer or Pacer(rate)  # shared with the other bulk sends of the process
         self.max_in_flight = max_in_flight
         self.max_attempts = max_attempts
         self.backoff = backoff
