@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
+from telegram.error import RetryAfter
 
 from bot import texts
 from bot.context import BotContext
@@ -57,7 +59,15 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
     sent = None
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
-        sent = await chat.send_message(part, reply_markup=markup if last else None)
+        for attempt in range(3):  # a long reply in many parts may meet the per-chat limit: wait, go on
+            try:
+                sent = await chat.send_message(part, reply_markup=markup if last else None)
+                break
+            except RetryAfter as exc:
+                if attempt == 2:
+                    raise
+                wait = exc.retry_after
+                await asyncio.sleep(float(wait.total_seconds() if hasattr(wait, "total_seconds") else wait))
     return sent
 
 

@@ -98,3 +98,11 @@ def test_no_message_was_refused(emu, bot):
 def test_question_about_the_whole_document_gets_the_outline(emu, bot):
     r = say(emu, 7, "今年双拥工作有哪些任务", contains="目录")
     assert any(b[0].startswith("二") for row in r.buttons for b in row)
+
+
+def test_a_reply_waits_out_a_429_instead_of_failing(emu, bot):
+    emu.fail_next("sendMessage", 1, error_code=429, retry_after=1, chat_id=ADMIN)
+    for i in range(3):
+        say(emu, ADMIN, f"/invite 单位{i}", contains="start=", timeout=15)
+    r = say(emu, ADMIN, "/units", contains="单位名册", timeout=15)
+    assert "单位2" in r.plain
