@@ -161,3 +161,10 @@ def test_settings_validation(monkeypatch):
         load_settings(_env_file=None, bot_timezone="Mars/Base")
     s = load_settings(_env_file=None, admin_ids="1, 2", telegram_bot_token="1:abc")
     assert s.admin_ids == {1, 2} and "abc" not in repr(s)
+
+
+def test_roster_shows_last_checkin_time(roster, checkins, clock):
+    _bind(roster, 7, "龙城镇")
+    checkins.record(user_id=7, item_id="1.1", status="已完成", note="")
+    row = {r.unit.name: r for r in roster.roster()}["龙城镇"]
+    assert row.last_checkin == clock.now() and row.last_checkin.tzinfo is not None

@@ -191,13 +191,8 @@ class RosterService:
                 ).all()
             )
         out = []
-        for u in units:
-            lc = last.get(u.id)
-            if lc is not None and lc.tzinfo is None:  # aggregate bypasses the column type on SQLite
-                from datetime import UTC
-
-                lc = datetime.fromisoformat(str(lc)).replace(tzinfo=UTC)
-            out.append(RosterRow(unit=u, members=members.get(u.id, []), last_checkin=lc,
+        for u in units:  # max() keeps the column type: last_checkin is aware UTC on both backends
+            out.append(RosterRow(unit=u, members=members.get(u.id, []), last_checkin=last.get(u.id),
                                  open_invites=invites.get(u.id, 0)))
         return out
 
