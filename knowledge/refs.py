@@ -41,6 +41,8 @@ _PATTERNS: list[tuple[re.Pattern[str], tuple[int, int | None]]] = [
     (re.compile(rf"(?<![\d一二三四五六七八九十两第])({_CNN})\s*[、.,]?\s*\(\s*{_NUM}\s*\)"), (1, 2)),
     # 3.2 / 3．2 (NFKC) but not 2020.6 or 3.2.1
     (re.compile(r"(?<![\d.])(\d{1,2})\s*\.\s*(\d{1,2})(?![\d.]|\s*[万亿%元])"), (1, 2)),
+    # 3-2 (one-digit section), but not a date 2020-6-8 or a phone number 63-12
+    (re.compile(r"(?<![\d.\-])(\d)\s*-\s*(\d{1,2})(?![\d.\-]|\s*[万亿%元])"), (1, 2)),
     # bare labels: "二", "第二", "section", "3"
     (re.compile(rf"^\s*第?\s*({_CNN})\s*[、.]?\s*$"), (1, None)),
     (re.compile(r"^\s*(\d{1,2})\s*$"), (1, None)),

@@ -67,8 +67,15 @@ def synonyms() -> dict[str, tuple[tuple[str, float], ...]]:
     out: dict[str, tuple[tuple[str, float], ...]] = {}
     for line in _lines("synonyms.txt"):
         key, _, rhs = line.partition("=>")
-        out[key.strip().lower()] = _parse_targets(rhs)
+        out[key.strip().lstrip("~").lower()] = _parse_targets(rhs)
     return out
+
+
+@lru_cache(maxsize=1)
+def generic_keys() -> frozenset[str]:
+    """Synonym keys marked ``~``: everyday words that alone do not make a question on-topic."""
+    return frozenset(line.partition("=>")[0].strip().lstrip("~").lower()
+                     for line in _lines("synonyms.txt") if line.startswith("~"))
 
 
 @lru_cache(maxsize=1)

@@ -39,6 +39,7 @@ class Concept:
     alts: dict[str, float] = field(default_factory=dict)  # term -> weight
     span: tuple[int, int] | None = None
     floor: float = 0.0  # a word the corpus lacks weighs at least this much, even if parts match
+    generic: bool = False  # an everyday word (synonym key marked ~): no evidence of topic alone
 
 
 def bigrams(text: str) -> list[str]:
@@ -130,7 +131,8 @@ class Index:
         if re.search(r"[a-z]", q):
             gl = resources.glossary()
             for phrase in sorted(gl, key=len, reverse=True):
-                pat = r"(?<![a-z])" + re.escape(phrase) + r"(?:s|es)?(?![a-z])"
+                stem = re.escape(phrase[:-1]) + "(?:y|ie)" if phrase.endswith("y") else re.escape(phrase)
+                pat = r"(?<![a-z])" + stem + r"(?:s|es|ed|d|ing)?(?![a-z])"  # plurals, -ed, -ing
                 for m in re.finditer(pat, "".join(chars)):
                     concepts.append(Concept(phrase, dict(gl[phrase])))
                     for i in range(m.start(), m.end()):
@@ -144,7 +146,8 @@ class Index:
                 if key in self.w_idf:
                     alts[key] = max(alts.get(key, 0), 1.0)
                 if alts:
-                    concepts.append(Concept(key, alts, (start, start + len(key))))
+                    concepts.append(Concept(key, alts, (start, start + len(key)),
+                                            generic=key in resources.generic_keys()))
                     text = text[:start] + " " * len(key) + text[start + len(key):]
                 start = text.find(key, start + 1)
         # remaining words
@@ -238,6 +241,7 @@ class Index:
         for i in cand:
             terms = self.doc_terms[i]
             matched = 0.0
+            anchored = False  # some non-generic concept matches this clause
             for c, w in zip(concepts, weights, strict=True):
                 m = max((a * self.w_idf[t] for t, a in c.alts.items() if t in terms), default=0.0)
                 if m == 0.0 and len(c.surface) >= 2:  # partial credit from shared bigrams
@@ -246,17 +250,18 @@ class Index:
                         share = sum(1 for x in bg if x in self.doc_bigrams[i]) / len(bg)
                         m = 0.5 * share * w
                 matched += min(m, w)
+                anchored = anchored or (m > 0 and not c.generic)
             cov = matched / total if total else 0.0
             title_sim = fuzz.partial_ratio(qcjk, self._titles[i]) / 100 if len(qcjk) >= 4 else 0.0
             bonus = 0.15 * max(0.0, title_sim - 0.6) / 0.4
-            scored.append((i, cov, matched, raw[i], bonus))
+            scored.append((i, cov, matched, raw[i], bonus, anchored))
         top_raw = max(s[3] for s in scored)
         ranked = []
-        for i, cov, matched, r, bonus in scored:
+        for i, cov, matched, r, bonus, anchored in scored:
             final = 0.55 * cov + 0.45 * (r / top_raw) + bonus
-            ranked.append((i, min(1.0, final * cov ** 0.25), cov, matched))
+            ranked.append((i, min(1.0, final * cov ** 0.25), cov, matched, anchored))
         ranked.sort(key=lambda x: x[1], reverse=True)
         best = ranked[0]
-        if best[2] < MIN_COVERAGE or best[3] < MIN_MATCHED:
+        if best[2] < MIN_COVERAGE or best[3] < MIN_MATCHED or not best[4]:
             return []
-        return [r for r in ranked if r[1] >= 0.5 * best[1]][:limit]
+        return [r[:4] for r in ranked if r[1] >= 0.5 * best[1]][:limit]
