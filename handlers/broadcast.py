@@ -13,7 +13,6 @@ import contextlib
 import logging
 import re
 import warnings
-from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import (
@@ -43,7 +42,7 @@ from bot.services.broadcast import (
     TransientError,
     audience_unit_id,
 )
-from handlers.common import admin_only, args_text, keyboard, once, reply
+from handlers.common import admin_only, args_text, keyboard, once, reply, retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -213,10 +212,6 @@ async def _show_preview(q, services: Services, b: Broadcast) -> None:  # noqa: A
 
 # --- the sender's Telegram side ------------------------------------------------------------------------
 
-def _seconds(value: object) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)  # type: ignore[arg-type]
-
-
 def make_send(bot):  # noqa: ANN001, ANN201
     """``send(chat_id, html)`` for the sender: python-telegram-bot's errors become outcomes."""
 
@@ -226,7 +221,7 @@ def make_send(bot):  # noqa: ANN001, ANN201
         except RetryAfter as exc:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                raise RetryLater(_seconds(exc.retry_after)) from exc
+                raise RetryLater(retry_seconds(exc)) from exc
         except Forbidden as exc:
             raise RecipientBlocked(exc.message) from exc
         except ChatMigrated as exc:
@@ -264,7 +259,7 @@ async def _edit(context_or_app, b: Broadcast, text: str, markup: InlineKeyboardM
         except RetryAfter as exc:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                await asyncio.sleep(_seconds(exc.retry_after) if fallback else 0)
+                await asyncio.sleep(retry_seconds(exc) if fallback else 0)
             if not fallback:
                 return  # a progress tick can be skipped
         except BadRequest as exc:

@@ -50,6 +50,12 @@ def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup 
     return InlineKeyboardMarkup(out) if out else None
 
 
+def retry_seconds(exc: RetryAfter) -> float:
+    """RetryAfter.retry_after in seconds (PTB gives an int now, a timedelta in a future major)."""
+    value = exc.retry_after
+    return float(value.total_seconds() if hasattr(value, "total_seconds") else value)  # type: ignore[union-attr]
+
+
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
     """Send ``text`` (HTML) to the update's chat, split at 4096; buttons go on the last part."""
     chat = update.effective_chat
@@ -66,8 +72,7 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
             except RetryAfter as exc:
                 if attempt == 2:
                     raise
-                wait = exc.retry_after
-                await asyncio.sleep(float(wait.total_seconds() if hasattr(wait, "total_seconds") else wait))
+                await asyncio.sleep(retry_seconds(exc))
     return sent
 
 

@@ -13,12 +13,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.services.broadcast import Pacer
 from bot.services.roster import RosterService
+from handlers.common import retry_seconds
 
 log = logging.getLogger(__name__)
-
-
-def _seconds(value: object) -> float:
-    return float(value.total_seconds() if hasattr(value, "total_seconds") else value)  # type: ignore[union-attr]
 
 
 async def push_one(bot: Bot, chat_id: int, text: str, roster: RosterService, pacer: Pacer,
@@ -30,7 +27,7 @@ async def push_one(bot: Bot, chat_id: int, text: str, roster: RosterService, pac
             await bot.send_message(chat_id, text)
             return True
         except RetryAfter as exc:
-            pacer.pause(_seconds(exc.retry_after))
+            pacer.pause(retry_seconds(exc))
         except Forbidden:
             roster.mark_blocked(chat_id)
             return False

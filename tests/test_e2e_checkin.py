@@ -28,6 +28,15 @@ def button(msg, startswith: str) -> str:
     raise AssertionError(f"no button starting with {startswith!r} in {msg.buttons}")
 
 
+def to_note_step(emu, uid: int, item: str) -> None:  # noqa: ANN001
+    """/checkin → item → ✅, up to the bot asking for the note."""
+    items = say(emu, uid, "/checkin", contains="选择")
+    emu.press(uid, items, button(items, item))
+    st = emu.wait_for(chat_id=uid, contains="状态")
+    emu.press(uid, st, button(st, "✅"))
+    emu.wait_for(chat_id=uid, contains="说明")
+
+
 def correct_latest(emu, uid: int, *, item: str, status: str, note: str) -> None:  # noqa: ANN001
     """/mine → 更正最新一条 → item → status → note → 确认, as the user taps and types."""
     mine = say(emu, uid, "/mine", contains="更正")
@@ -63,11 +72,7 @@ def test_guided_checkin_flow(emu, bot):
 
 def test_note_too_long_gets_second_chance_and_photo_refused(emu, bot):
     bind(emu, 7, "龙城镇")
-    items = say(emu, 7, "/checkin", contains="选择")
-    emu.press(7, items, button(items, "1.1"))
-    st = emu.wait_for(chat_id=7, contains="状态")
-    emu.press(7, st, button(st, "✅"))
-    emu.wait_for(chat_id=7, contains="说明")
+    to_note_step(emu, 7, "1.1")
     r = say(emu, 7, "长" * 501, contains="500")
     assert "超过" in r.plain
     emu.user_photo(7, caption="现场照片")
@@ -196,11 +201,7 @@ def test_idle_flow_times_out(emu, start_bot):
     clock = FakeClock(datetime.now(UTC))
     start_bot(clock=clock)
     bind(emu, 7, "龙城镇")
-    items = say(emu, 7, "/checkin", contains="选择")
-    emu.press(7, items, button(items, "1.3"))
-    st = emu.wait_for(chat_id=7, contains="状态")
-    emu.press(7, st, button(st, "✅"))
-    emu.wait_for(chat_id=7, contains="说明")
+    to_note_step(emu, 7, "1.3")
     clock.advance(timedelta(minutes=31))
     r = say(emu, 7, "迟到的说明", contains="超时")
     assert "未记录" in r.plain
