@@ -1,0 +1,140 @@
+"""Check-ins and the office's views: the guided flow, /mine, /progress, 催办, exports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.texts.common import STATUS_ICON, clip, esc, when
+
+NEED_BIND = ("📝 填报进度需要先<b>绑定单位</b>。\n请向县双拥办索取本单位的邀请链接，点击链接即可完成绑定；"
+             "绑定后再发送 /checkin。")
+CHOOSE_ITEM = "📝 <b>登记进度</b>（第1步/共4步）\n请选择要填报的工作事项："
+
+
+def choose_status(item_id: str, title: str) -> str:
+    return f"📝 事项 <b>{esc(item_id)} {esc(title)}</b>\n（第2步/共4步）请选择当前状态："
+
+
+def ask_note(item_id: str, status: str) -> str:
+    return (f"📝 {esc(item_id)} · {STATUS_ICON.get(status, '')}{esc(status)}\n"
+            f"（第3步/共4步）请用一两句话说明进展（不超过500字），直接发送文字即可。\n不需要说明请发送「无」。")
+
+
+def summary(item_id: str, title: str, status: str, note: str, correcting: bool = False) -> str:
+    head = "📝 <b>请确认更正内容</b>（第4步/共4步）" if correcting else "📝 <b>请确认填报内容</b>（第4步/共4步）"
+    return (f"{head}\n事项：{esc(item_id)} {esc(title)}\n状态：{STATUS_ICON.get(status, '')}{esc(status)}\n"
+            f"说明：{esc(note) if note else '（无）'}")
+
+
+def recorded(item_id: str, title: str, status: str, period: str, note: str, corrected: bool = False) -> str:
+    head = "✅ 已记录（已更正，原记录保留在历史中）" if corrected else "✅ 已记录"
+    return (f"{head}：{esc(item_id)} {esc(title)} — {STATUS_ICON.get(status, '')}{esc(status)}"
+            f"（{esc(period)} 期）" + (f"\n说明：{esc(note)}" if note else "") + "\n发送 /mine 查看本单位填报。")
+
+
+CHECKIN_CANCELLED = "已取消本次填报，没有记录任何内容。"
+CHECKIN_TIMEOUT = "⌛ 填报已超时（30分钟未操作），本次未记录。需要时请重新发送 /checkin。"
+NOTE_NOT_TEXT = "请直接发送<b>文字</b>说明进展（图片、文件暂不支持），或发送 /cancel 取消。"
+STALE_BUTTON = "这个按钮已失效（属于已结束的填报）。需要时请重新发送 /checkin。"
+
+
+def bad_item(valid: Sequence[str]) -> str:
+    return "❌ 没有这个事项。可填报的事项编号：" + "、".join(esc(v) for v in valid) + "\n例：<code>/checkin 2.2 已完成 已组织慰问</code>"
+
+
+def bad_status() -> str:
+    return "❌ 状态只能是：未开始 / 进行中 / 已完成。\n例：<code>/checkin 2.2 进行中 正在走访</code>"
+
+
+def oneline_usage(valid: Sequence[str]) -> str:
+    return ("一行填报格式：<code>/checkin 事项编号 状态 说明</code>\n例：<code>/checkin 2.2 已完成 已组织慰问</code>\n"
+            "状态：未开始 / 进行中 / 已完成；事项编号：" + "、".join(esc(v) for v in valid)
+            + "\n只发送 /checkin 可按提示分步填报。")
+
+
+def choose_item_correcting(item_id: str, title: str, status: str) -> str:
+    return (f"📝 <b>更正最新一条</b>：{esc(item_id)} {esc(title)} — {STATUS_ICON.get(status, '')}{esc(status)}\n"
+            "（第1步/共4步）请选择正确的事项（事项没错就选同一项）：")
+
+
+def long_note_oneline(n: int) -> str:
+    return (f"❌ 说明有 {n} 字，超过了500字的上限，本次没有记录。请精简后重新发送；"
+            "较长的说明也可以发送 /checkin 分步填报。")
+
+
+def long_note(n: int) -> str:
+    return f"❌ 说明有 {n} 字，超过了500字的上限。请精简后重新发送（本次填报仍保留，可直接再发一次）。"
+
+
+def mine(unit: str, rows: Sequence, titles: dict, tz) -> str:  # noqa: ANN001
+    if not rows:
+        return f"<b>{esc(unit)}</b> 还没有填报记录。发送 /checkin 开始登记。"
+    lines = [f"<b>{esc(unit)}</b> 最近的填报："]
+    for c in rows:
+        mark = "（已更正）" if c.superseded else ""
+        fix = "（更正）" if c.corrects_id else ""
+        lines.append(f"{when(c.created_at, tz)} {esc(c.item_id)} {esc(clip(titles.get(c.item_id, ''), 16))} "
+                     f"{STATUS_ICON.get(c.status, '')}{esc(c.status)}{fix}{mark}"
+                     + (f"\n　　{esc(clip(c.note, 80))}" if c.note else ""))
+    lines.append("\n如最新一条填错了，可点下方按钮更正（原记录会保留在历史中）。")
+    return "\n".join(lines)
+
+
+def progress(p, total_units: int) -> str:  # noqa: ANN001
+    lines = [f"<b>{esc(p.period)} 期进度</b>（已填报 {len(p.units)}/{total_units} 个单位）", "",
+             "<b>各事项</b>（✅已完成 ⏳进行中 ⭕未开始）"]
+    for it in p.items:
+        c = p.counts.get(it.id, {})
+        lines.append(f"{esc(it.id)} {esc(clip(it.title, 14))}：✅{c.get('已完成', 0)} ⏳{c.get('进行中', 0)} ⭕{c.get('未开始', 0)}")
+    if p.units:
+        lines += ["", "<b>各单位</b>"]
+        for unit, st in p.units:
+            cells = " ".join(f"{STATUS_ICON[s]}{esc(i)}" for i, s in sorted(st.items(), key=lambda kv: _key(kv[0])))
+            lines.append(f"{esc(unit.name)}：{cells}")
+    if p.missing:
+        lines += ["", f"<b>未填报（{len(p.missing)}）</b>", "、".join(esc(u.name) for u in p.missing)]
+    return "\n".join(lines)
+
+
+def _key(item_id: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in item_id.split(".") if x.isdigit())
+
+
+def remind_missing_push(period: str, unit: str, deadline: str, overdue: bool = False) -> str:
+    if overdue:
+        return (f"📣 催办提醒：<b>{esc(unit)}</b> 尚未填报 {esc(period)} 期双拥工作进度，"
+                f"填报截止时间 {esc(deadline)} 已过，请尽快发送 /checkin 补报。")
+    return (f"📣 催办提醒：<b>{esc(unit)}</b> 尚未填报 {esc(period)} 期双拥工作进度，"
+            f"请于 {esc(deadline)} 前发送 /checkin 完成填报。")
+
+
+def remind_missing_report(units: int, people: int, failed: int, period: str, names: Sequence[str]) -> str:
+    if units == 0:
+        return f"{esc(period)} 期所有单位都已填报，无需催办。👍"
+    text = (f"已催办 {esc(period)} 期未填报的 {units} 个单位，共提醒 {people} 人"
+            + (f"（{failed} 人发送失败）" if failed else "") + "。\n" + "、".join(esc(n) for n in names))
+    unbound = ""
+    if people == 0:
+        unbound = "\n注意：这些单位还没有绑定联络员，请先用 /invite 生成邀请链接。"
+    return text + unbound
+
+
+def export_caption(n: int) -> str:
+    return f"📊 双拥工作进度台账：共 {n} 条填报（明细表 + 汇总表）。"
+
+
+CHART_CAPTION = "📈 双拥工作要点进度图（✅已完成 ⏳进行中 ⭕未开始）"
+PRIVATE_ONLY = "分步填报请私聊我发送 /checkin；在群里可用一行填报：<code>/checkin 2.2 已完成 说明</code>"
+
+
+def no_data(period: str) -> str:
+    return f"{esc(period)} 期还没有任何填报。"
+
+
+def bad_period(kind: str) -> str:
+    """The forms that name a period of this ``kind`` (monthly or quarterly), and only those."""
+    if kind == "quarterly":
+        return ("期间格式不对：本系统按<b>季度</b>统计，请写成 <code>2026-Q4</code>"
+                "（也可写 2026年第四季度，或写月份 2026-11，按所在季度统计）。")
+    return ("期间格式不对：本系统按<b>月</b>统计（不能按季度查询），请写成 <code>2026-11</code>"
+            "（也可写 2026年11月，或 11月 表示今年11月）。")

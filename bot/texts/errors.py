@@ -1,0 +1,55 @@
+"""The one place domain errors become user text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.errors import AppError, BadInput, InviteInvalid, NotAdmin, NotBound, NotFound
+from bot.texts.checkins import (
+    CHECKIN_TIMEOUT,
+    NEED_BIND,
+    STALE_BUTTON,
+    bad_item,
+    bad_status,
+    long_note,
+    long_note_oneline,
+    oneline_usage,
+)
+from bot.texts.common import ADMIN_ONLY, GENERIC_ERROR, esc
+from bot.texts.onboarding import INVITE_ERRORS
+
+
+def error_text(exc: AppError, *, item_ids: Sequence[str] = ()) -> str:
+    """The one place domain errors become user text."""
+    if isinstance(exc, NotAdmin):
+        return ADMIN_ONLY
+    if isinstance(exc, NotBound):
+        return NEED_BIND
+    if isinstance(exc, InviteInvalid):
+        return INVITE_ERRORS.get(exc.reason, INVITE_ERRORS["unknown"])
+    if isinstance(exc, NotFound):
+        return f"❌ 找不到{esc(exc.what)}。"
+    if isinstance(exc, BadInput):
+        key = exc.message
+        simple = {
+            "empty_unit": "请写上单位名称，例如：<code>/invite 龙城镇</code>",
+            "long_unit": "单位名称太长了（最多60字）。",
+            "bad_status": bad_status(),
+            "no_draft": "当前没有进行中的填报，请发送 /checkin 开始。",
+            "stale_step": STALE_BUTTON,
+            "bad_correction": "只能更正本单位的填报记录。",
+        }
+        if key == "bad_item":
+            return bad_item(item_ids)
+        if key == "oneline_usage":
+            return oneline_usage(item_ids)
+        if key.startswith("long_note_oneline"):
+            return long_note_oneline(int(key.split(":")[1]) if ":" in key else 501)
+        if key.startswith("long_note"):
+            return long_note(int(key.split(":")[1]) if ":" in key else 501)
+        return simple.get(key, key)  # other BadInput messages are built by texts, already HTML
+    from bot.services.checkins import DraftExpired
+
+    if isinstance(exc, DraftExpired):
+        return CHECKIN_TIMEOUT
+    return GENERIC_ERROR
