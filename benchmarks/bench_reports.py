@@ -18,14 +18,15 @@ import sqlalchemy as sa
 from bot.clock import FakeClock
 from bot.db import init_db, make_engine
 from bot.models import CheckIn, Member, Unit
-from bot.services.checkins import CheckinService, Item
+from bot.services.checkins import CheckinService
+from bot.services.duties import DutyService
+from bot.services.plans import PlanService
 from bot.services.reports import ReportService
 from bot.texts import progress as render_progress
 from bot.texts import split
-from knowledge import KnowledgeBase
 
 
-def populate(engine, n_units: int, periods: list[str], items: list[str]) -> int:  # noqa: ANN001
+def populate(engine, n_units: int, periods: list[str], items: list[str], plan_id: int) -> int:  # noqa: ANN001
     rng = random.Random(7)
     statuses = ["未开始", "进行中", "已完成"]
     with engine.begin() as conn:
@@ -39,7 +40,7 @@ def populate(engine, n_units: int, periods: list[str], items: list[str]) -> int:
             when = datetime(2026, p_i + 1, 10, tzinfo=UTC)
             for u in ids:
                 for item in items:
-                    rows.append({"period": period, "unit_id": u, "user_id": 10_000 + u, "reporter": f"联络员{u}",
+                    rows.append({"period": period, "plan_id": plan_id, "unit_id": u, "user_id": 10_000 + u, "reporter": f"联络员{u}",
                                  "item_id": item, "status": rng.choice(statuses), "note": "已按要求推进" * rng.randint(0, 3),
                                  "created_at": when, "superseded": False})
         for i in range(0, len(rows), 20_000):
@@ -61,18 +62,19 @@ def main() -> None:
     ap.add_argument("--units", type=int, default=1000)
     ap.add_argument("--db", default=None)
     args = ap.parse_args()
-    kb = KnowledgeBase.load()
-    items = [Item(c.id, c.title) for c in kb.clauses.values() if c.kind == "item"]
     periods = [f"2026-{m:02d}" for m in range(1, 13)]
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(args.db or f"sqlite:///{Path(tmp) / 'bench.db'}")
         init_db(engine)
+        plan = PlanService(engine, FakeClock(datetime(2026, 12, 5, tzinfo=UTC))).active()  # the shipped 2020 plan
+        items = plan.items
         t0 = time.perf_counter()
-        n = populate(engine, args.units, periods, [i.id for i in items])
+        n = populate(engine, args.units, periods, [i.id for i in items], plan.id)
         print(f"{args.units} units × {len(items)} items × {len(periods)} periods = {n} check-ins "
               f"({engine.url.get_backend_name()}, inserted in {time.perf_counter() - t0:.1f} s)")
         clock = FakeClock(datetime(2026, 12, 5, tzinfo=UTC))
-        svc = CheckinService(engine, clock, items=items, tz=ZoneInfo("Asia/Shanghai"))
+        svc = CheckinService(engine, clock, plans=PlanService(engine, clock), duties=DutyService(engine, clock),
+                             tz=ZoneInfo("Asia/Shanghai"))
         reports = ReportService(engine, svc)
         t, msgs = timed(lambda: split(render_progress(p := svc.progress("2026-12" if False else "2026-11"),
                                                       len(p.units) + len(p.missing))))

@@ -53,22 +53,19 @@ ADMIN_COMMANDS = USER_COMMANDS + [
 StartupHook = Callable[[Application], Awaitable[None]]
 
 
-def build_application(settings: Settings, *, clock: Clock | None = None, kb=None,  # noqa: ANN001
+def build_application(settings: Settings, *, clock: Clock | None = None,
                       engine=None, extra_startup: list[StartupHook] | None = None) -> Application:  # noqa: ANN001
     """Everything the bot needs, wired once. Resources open in post_init and close in post_shutdown."""
     from handlers import admin, ask, broadcast, checkin, errors, events, progress, start
-    from knowledge import KnowledgeBase
-
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to build the application")
     clock = clock or Clock()
-    kb = kb or KnowledgeBase.load()
     engine = engine or make_engine(settings.database_url)
     startup_hooks: list[StartupHook] = []
 
     async def post_init(app: Application) -> None:
         init_db(engine)
-        services = app.bot_data["services"] = Services.build(engine=engine, settings=settings, clock=clock, kb=kb)
+        services = app.bot_data["services"] = Services.build(engine=engine, settings=settings, clock=clock)
         # one sender among processes sharing the database: take the lease before any catch-up work
         services.lease.renew()
         app.job_queue.run_repeating(_renew_lease, interval=10, first=10, name="lease")
@@ -101,7 +98,6 @@ def build_application(settings: Settings, *, clock: Clock | None = None, kb=None
         .build()
     )
     app.bot_data["settings"] = settings
-    app.bot_data["kb"] = kb
 
     # Handler groups, in the order PTB runs them for each update:
     #  -1  nothing yet (reserved for update-wide checks)

@@ -26,7 +26,8 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
 
     @property
     def kb(self) -> KnowledgeBase:
-        return self.bot_data["kb"]
+        """The active plan's knowledge base (bot/services/plans.py)."""
+        return self.services.plans.kb()
 
     def is_admin(self, user_id: int | None) -> bool:
         return self.settings.is_admin(user_id)

@@ -93,6 +93,46 @@ class Unanswered(SQLModel, table=True):
     created_at: datetime = _when(default_factory=utcnow, index=True)
 
 
+# --- work plans -------------------------------------------------------------------------------
+
+
+class Plan(SQLModel, table=True):
+    """One parsed work-points document (工作要点) of one year; exactly one row is ``active``.
+
+    A re-sent document of the same year is a new row, and the old one is marked ``replaced_at``:
+    check-ins keep pointing at the version they were made under, so its item titles never change.
+    ``document`` is the parsed clause tree as JSON (knowledge.ParsedDocument.to_dict), stored so
+    that item ids stay stable even when the parser improves; ``source_text`` is the text it was
+    parsed from (the paragraphs, one a line), so a plan survives without its file."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(index=True)
+    title: str = Field(max_length=200)
+    doc_number: str | None = Field(default=None, max_length=100)
+    source_name: str = Field(default="", max_length=200)
+    source_text: str = Field(sa_type=sa.Text)
+    document: str = Field(sa_type=sa.Text)
+    section_count: int = 0
+    item_count: int = 0
+    active: bool = Field(default=False, index=True)
+    created_by: int | None = Field(default=None, sa_type=sa.BigInteger)
+    created_at: datetime = _when(default_factory=utcnow)
+    activated_at: datetime | None = _when(default=None)
+    replaced_at: datetime | None = _when(default=None)
+
+
+class Assignment(SQLModel, table=True):
+    """任务分解: an item of a plan is due from a unit kind (乡镇 / 街道 / 成员单位) or a named unit.
+    An item with no rows is due from every unit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    item_id: str = Field(max_length=10)
+    unit_kind: str | None = Field(default=None, max_length=10)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    created_at: datetime = _when(default_factory=utcnow)
+
+
 # --- check-ins --------------------------------------------------------------------------------
 
 STATUSES = ("未开始", "进行中", "已完成")
@@ -101,6 +141,7 @@ STATUSES = ("未开始", "进行中", "已完成")
 class CheckIn(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     period: str = Field(index=True, max_length=10)
+    plan_id: int = Field(foreign_key="plan.id", index=True)  # the plan it was made under
     unit_id: int = Field(foreign_key="unit.id", index=True)
     user_id: int = Field(sa_type=sa.BigInteger)
     reporter: str = Field(default="", max_length=200)
@@ -118,6 +159,7 @@ class CheckinDraft(SQLModel, table=True):
 
     user_id: int = Field(sa_type=sa.BigInteger, primary_key=True)
     chat_id: int = Field(sa_type=sa.BigInteger)
+    plan_id: int | None = None  # the plan whose items the flow offered (the active one at its start)
     step: str = Field(max_length=10)  # item | status | note | confirm
     item_id: str | None = Field(default=None, max_length=10)
     status: str | None = Field(default=None, max_length=10)

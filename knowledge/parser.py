@@ -348,6 +348,20 @@ class ParsedDocument:
     meta: Meta
     clauses: dict[str, Clause]
 
+    def to_dict(self) -> dict:
+        """JSON-safe form: ``{"title", "meta": {...}, "clauses": [{id, label, title, text, kind,
+        parent_id, children}, ...]}`` in document order; ``from_dict`` rebuilds it exactly."""
+        from dataclasses import asdict
+
+        return {"title": self.title, "meta": asdict(self.meta),
+                "clauses": [{**asdict(c), "children": list(c.children)} for c in self.clauses.values()]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ParsedDocument:
+        """The inverse of ``to_dict``; raises KeyError/TypeError on a malformed dict."""
+        clauses = {c["id"]: Clause(**{**c, "children": tuple(c.get("children", ()))}) for c in data["clauses"]}
+        return cls(title=data["title"], meta=Meta(**data.get("meta", {})), clauses=clauses)
+
 
 def parse_paragraphs(paras: list[str], default_title: str = "") -> ParsedDocument:
     paras = [p for p in (x.strip(_WS) for x in paras) if p]

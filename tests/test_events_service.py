@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import select
 
 from bot.clock import FakeClock
 from bot.config import parse_offsets
 from bot.db import init_db, make_engine, session
 from bot.errors import BadInput, NotFound
-from bot.models import Chat, CheckIn, Member, Unit
+from bot.models import Chat, CheckIn, Member, Plan, Unit
 from bot.services.events import MARKER, EventService
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -58,7 +59,8 @@ def member(engine, user_id: int, unit_id: int, *, bound_at: datetime = START - t
 
 def report(engine, unit_id: int, period: str, *, superseded: bool = False) -> None:  # noqa: ANN001
     with session(engine) as s:
-        s.add(CheckIn(period=period, unit_id=unit_id, user_id=1, item_id="1.1", status="进行中",
+        plan_id = s.exec(select(Plan.id).where(Plan.active)).one()  # the shipped plan (migration 0005)
+        s.add(CheckIn(period=period, plan_id=plan_id, unit_id=unit_id, user_id=1, item_id="1.1", status="进行中",
                       superseded=superseded))
         s.commit()
 

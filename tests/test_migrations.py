@@ -12,7 +12,15 @@ from sqlmodel import Session, SQLModel, select
 
 from bot.db import init_db, make_engine
 from bot.migrate import current, upgrade
-from bot.models import BroadcastDelivery, CheckIn, Event, Unit
+from bot.models import BroadcastDelivery, CheckIn, CheckinDraft, Event, Plan, Unit
+
+
+def head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from bot.migrate import SCRIPTS, _config
+
+    return ScriptDirectory.from_config(_config(None)).get_current_head() or str(SCRIPTS)
 
 
 def test_models_match_migrations(any_db_url):
@@ -40,7 +48,7 @@ def test_first_release_database_upgrades_keeping_rows(any_db_url):
         c.execute(sa.text("INSERT INTO broadcastdelivery (id, broadcast_id, chat_id, status, attempts) "
                           "VALUES (1, 1, 7, 'pending', 0)"))
     init_db(engine)  # what start-up does
-    assert current(engine) == "0004"
+    assert current(engine) == head()
     with Session(engine) as s:
         assert s.exec(select(Unit)).one().name == "龙城镇"
         c = s.exec(select(CheckIn)).one()
@@ -48,4 +56,30 @@ def test_first_release_database_upgrades_keeping_rows(any_db_url):
         assert s.exec(select(Event)).one().deleted_at is None
         assert s.exec(select(BroadcastDelivery)).one().parts_sent == 0
     init_db(engine)  # idempotent
+    engine.dispose()
+
+
+def test_database_of_the_one_document_release_gets_plan_2020(any_db_url):
+    """A database as the bot wrote it before plans existed (schema 0004): its check-ins and open
+    check-in flows are kept, and every check-in now belongs to plan 2020, the active one."""
+    engine = make_engine(any_db_url)
+    upgrade(engine, "0004")
+    now = datetime(2026, 11, 8, 2, 0, tzinfo=UTC)
+    with engine.begin() as c:
+        c.execute(sa.text("INSERT INTO unit (id, name, kind, created_at) VALUES (1, '龙城镇', '乡镇', :t)"), {"t": now})
+        for i, item in enumerate(("1.2", "4.3", "2.2"), start=1):
+            c.execute(sa.text("INSERT INTO checkin (id, period, unit_id, user_id, reporter, item_id, status, note, "
+                              "created_at, superseded) VALUES (:i, '2026-11', 1, 7, '张三', :item, '已完成', '', "
+                              ":t, false)"), {"i": i, "item": item, "t": now})
+        c.execute(sa.text("INSERT INTO checkindraft (user_id, chat_id, step, item_id, token, updated_at) "
+                          "VALUES (8, 8, 'status', '3.1', 'abc123', :t)"), {"t": now})
+    init_db(engine)
+    with Session(engine) as s:
+        plans = list(s.exec(select(Plan)))
+        assert [(p.year, p.active, p.item_count, p.section_count) for p in plans] == [(2020, True, 13, 4)]
+        assert "双拥工作要点" in plans[0].title and "光荣牌" in plans[0].source_text
+        rows = list(s.exec(select(CheckIn).order_by(CheckIn.id)))
+        assert [(c.item_id, c.plan_id) for c in rows] == [("1.2", plans[0].id), ("4.3", plans[0].id),
+                                                            ("2.2", plans[0].id)]
+        assert s.exec(select(CheckinDraft)).one().item_id == "3.1"
     engine.dispose()

@@ -10,10 +10,10 @@ from bot.clock import FakeClock
 from bot.config import ConfigError, load_settings, parse_offsets
 from bot.db import init_db, make_engine
 from bot.errors import BadInput, InviteInvalid, NotBound
-from bot.services.checkins import CheckinService, DraftExpired, Item
+from bot.services.checkins import CheckinService, DraftExpired
+from bot.services.duties import DutyService
+from bot.services.plans import PlanService
 from bot.services.roster import RosterService, unit_kind_for
-
-ITEMS = [Item(f"{s}.{i}", f"事项{s}{i}") for s, n in ((1, 3), (2, 3), (3, 4), (4, 3)) for i in range(1, n + 1)]
 
 
 @pytest.fixture
@@ -36,7 +36,8 @@ def roster(engine, clock):
 def checkins(engine, clock):
     from zoneinfo import ZoneInfo
 
-    return CheckinService(engine, clock, items=ITEMS, tz=ZoneInfo("Asia/Shanghai"))
+    return CheckinService(engine, clock, plans=PlanService(engine, clock), duties=DutyService(engine, clock),
+                          tz=ZoneInfo("Asia/Shanghai"))
 
 
 def test_unit_kind_from_name():

@@ -10,9 +10,11 @@ from sqlalchemy.engine import Engine
 from bot.clock import Clock
 from bot.config import Settings
 from bot.services.broadcast import BroadcastService, Pacer
-from bot.services.checkins import CheckinService, Item
+from bot.services.checkins import CheckinService
+from bot.services.duties import DutyService
 from bot.services.events import EventService
 from bot.services.lease import LeaseService
+from bot.services.plans import PlanService
 from bot.services.reports import ReportService
 from bot.services.roster import RosterService
 from bot.services.updates import UpdateLog
@@ -23,6 +25,8 @@ class Services:
     engine: Engine
     settings: Settings
     clock: Clock
+    plans: PlanService
+    duties: DutyService
     roster: RosterService
     checkins: CheckinService
     updates: UpdateLog
@@ -33,15 +37,18 @@ class Services:
     broadcasts: BroadcastService
 
     @classmethod
-    def build(cls, *, engine: Engine, settings: Settings, clock: Clock, kb) -> Services:  # noqa: ANN001
-        items = [Item(c.id, c.title) for c in kb.clauses.values() if c.kind == "item"]
-        checkins = CheckinService(engine, clock, items=items, tz=settings.tz,
+    def build(cls, *, engine: Engine, settings: Settings, clock: Clock) -> Services:
+        plans = PlanService(engine, clock)
+        duties = DutyService(engine, clock)
+        checkins = CheckinService(engine, clock, plans=plans, duties=duties, tz=settings.tz,
                                   period_kind=settings.checkin_period,
                                   draft_timeout=timedelta(minutes=settings.checkin_timeout_minutes))
         return cls(
             engine=engine,
             settings=settings,
             clock=clock,
+            plans=plans,
+            duties=duties,
             roster=RosterService(engine, clock, timedelta(days=settings.invite_ttl_days)),
             checkins=checkins,
             updates=UpdateLog(engine, clock),

@@ -11,12 +11,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.clock import Clock
 from bot.errors import AppError, BadInput, NotBound
 from bot.models import STATUSES, CheckIn, CheckinDraft, Member, Unit
 from bot.periods import normalise_period, period_of
+from bot.services.duties import DutyService
+from bot.services.plans import Item, PlanService, PlanView
 
 MAX_NOTE = 500
 _CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -31,19 +33,29 @@ class DraftExpired(AppError):
     """The guided flow sat idle too long and was dropped."""
 
 
-@dataclass(frozen=True)
-class Item:
-    id: str
-    title: str
+__all__ = ["CheckinService", "DraftExpired", "Item", "Progress"]
 
 
 @dataclass
 class Progress:
+    """A period's progress under one plan. A unit is due (应报) the items ``due[unit id]`` (every
+    item when the plan has no assignments); ``missing`` are the units with something due and no
+    report on any of it."""
+
     period: str
     items: list[Item]
-    counts: dict[str, Counter] = field(default_factory=dict)  # item id -> Counter(status)
+    plan: PlanView | None = None
+    counts: dict[str, Counter] = field(default_factory=dict)  # item id -> Counter(status), due cells only
+    due_count: dict[str, int] = field(default_factory=dict)  # item id -> units it is due from
     units: list[tuple[Unit, dict[str, str]]] = field(default_factory=list)  # reported units, latest per item
-    missing: list[Unit] = field(default_factory=list)  # units without any report this period
+    missing: list[Unit] = field(default_factory=list)  # units without any report on their due items
+    due: dict[int, list[str]] = field(default_factory=dict)  # unit id -> due item ids
+
+    @property
+    def assigned(self) -> bool:
+        """True when some item is not due from every unit (the plan has 任务分解)."""
+        n = len(self.due)
+        return any(c != n for c in self.due_count.values())
 
 
 def _cn_to_int(s: str) -> int | None:
@@ -57,13 +69,15 @@ def _cn_to_int(s: str) -> int | None:
 
 
 class CheckinService:
-    def __init__(self, engine: Engine, clock: Clock, *, items: list[Item], tz: ZoneInfo,
+    """Check-ins against the items of a plan (the active one, unless a flow or a correction started
+    under another). Items, titles and validation always come from ``plans``."""
+
+    def __init__(self, engine: Engine, clock: Clock, *, plans: PlanService, duties: DutyService, tz: ZoneInfo,
                  period_kind: str = "monthly", draft_timeout: timedelta = timedelta(minutes=30)) -> None:
         self.engine = engine
         self.clock = clock
-        self.items = items
-        self.item_ids = [i.id for i in items]
-        self._titles = {i.id: i.title for i in items}
+        self.plans = plans
+        self.duties = duties
         self.tz = tz
         self.period_kind = period_kind
         self.draft_timeout = draft_timeout
@@ -71,12 +85,31 @@ class CheckinService:
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
-    # --- parsing -------------------------------------------------------------------------------
-    def title(self, item_id: str) -> str:
-        return self._titles.get(item_id, "")
+    # --- the plan's items ----------------------------------------------------------------------
+    @property
+    def items(self) -> list[Item]:
+        """The active plan's items, in document order."""
+        return list(self.plans.active().items)
 
-    def resolve_item(self, text: str) -> str | None:
-        """``2.2``, ``2-2``, ``二（二）``, ``二(二)``, ``2（2）`` -> ``2.2``; None if no such item."""
+    @property
+    def item_ids(self) -> list[str]:
+        return self.plans.active().item_ids
+
+    def title(self, item_id: str, plan_id: int | None = None) -> str:
+        """An item's title in ``plan_id`` (default: the active plan); '' when it has no such item."""
+        plan = self.plans.get(plan_id) if plan_id is not None else self.plans.active()
+        return plan.title_of(item_id)
+
+    def items_for_unit(self, unit: Unit) -> list[Item]:
+        """The active plan's items with the unit's assigned ones first (the /checkin keyboard)."""
+        plan = self.plans.active()
+        by_id = {i.id: i for i in plan.items}
+        return [by_id[i] for i in self.duties.items_for(plan.id, unit, plan.item_ids)]
+
+    # --- parsing -------------------------------------------------------------------------------
+    def resolve_item(self, text: str, plan_id: int | None = None) -> str | None:
+        """``2.2``, ``2-2``, ``二（二）``, ``二(二)``, ``2（2）`` -> ``2.2``; None if the plan
+        (default: the active one) has no such item."""
         t = unicodedata.normalize("NFKC", text).strip()
         m = re.fullmatch(r"([0-9一二三四五六七八九十]+)\s*[.\-、]?\s*\(?\s*([0-9一二三四五六七八九十]+)\s*\)?", t)
         if not m:
@@ -85,7 +118,8 @@ class CheckinService:
         if a is None or b is None:
             return None
         candidate = f"{a}.{b}"
-        return candidate if candidate in self._titles else None
+        plan = self.plans.get(plan_id) if plan_id is not None else self.plans.active()
+        return candidate if plan.has_item(candidate) else None
 
     @staticmethod
     def resolve_status(text: str) -> str | None:
@@ -127,8 +161,8 @@ class CheckinService:
                 s.delete(old)
                 s.flush()
             draft = CheckinDraft(user_id=user_id, chat_id=chat_id, step="status" if item_id else "item",
-                                 item_id=item_id, corrects_id=corrects_id, token=secrets.token_hex(3),
-                                 updated_at=self.clock.now())
+                                 plan_id=self.plans.active_id(), item_id=item_id, corrects_id=corrects_id,
+                                 token=secrets.token_hex(3), updated_at=self.clock.now())
             s.add(draft)
             s.commit()
             return draft
@@ -163,7 +197,8 @@ class CheckinService:
             return d
 
     def choose_item(self, user_id: int, item_id: str, token: str | None = None) -> CheckinDraft:
-        if item_id not in self._titles:
+        d = self.draft(user_id)
+        if d is not None and not self.plans.get(d.plan_id or self.plans.active_id()).has_item(item_id):
             raise BadInput("bad_item")
         return self.update_draft(user_id, expect="item", token=token, item_id=item_id, step="status")
 
@@ -195,7 +230,7 @@ class CheckinService:
         if d.step != "confirm" or not d.item_id or not d.status or (token is not None and token != d.token):
             raise BadInput("stale_step")
         checkin = self.record(user_id=user_id, item_id=d.item_id, status=d.status, note=d.note or "",
-                              corrects_id=d.corrects_id, drop_draft=True)
+                              corrects_id=d.corrects_id, drop_draft=True, plan_id=d.plan_id)
         return checkin
 
     def expire_drafts(self) -> list[CheckinDraft]:
@@ -210,9 +245,12 @@ class CheckinService:
 
     # --- records -------------------------------------------------------------------------------
     def record(self, *, user_id: int, item_id: str, status: str, note: str,
-               corrects_id: int | None = None, drop_draft: bool = False) -> CheckIn:
-        """Store a check-in for the user's unit (in one transaction with dropping the draft)."""
-        if item_id not in self._titles:
+               corrects_id: int | None = None, drop_draft: bool = False, plan_id: int | None = None) -> CheckIn:
+        """Store a check-in for the user's unit (in one transaction with dropping the draft), under
+        ``plan_id`` (default: the active plan). Raises BadInput('bad_item'|'bad_status'|
+        'bad_correction'), NotBound."""
+        plan_id = plan_id if plan_id is not None else self.plans.active_id()
+        if not self.plans.get(plan_id).has_item(item_id):
             raise BadInput("bad_item")
         if status not in STATUSES:
             raise BadInput("bad_status")
@@ -229,7 +267,7 @@ class CheckinService:
                 old.superseded = True
                 period = old.period
                 s.add(old)
-            c = CheckIn(period=period, unit_id=member.unit_id, user_id=user_id, reporter=member.name,
+            c = CheckIn(period=period, plan_id=plan_id, unit_id=member.unit_id, user_id=user_id, reporter=member.name,
                         item_id=item_id, status=status, note=note[:MAX_NOTE], created_at=now,
                         corrects_id=corrects_id)
             s.add(c)
@@ -250,32 +288,58 @@ class CheckinService:
             return s.exec(select(CheckIn).where(CheckIn.unit_id == unit_id, col(CheckIn.superseded).is_(False))
                           .order_by(col(CheckIn.id).desc())).first()
 
-    def latest_status(self, period: str) -> dict[int, dict[str, str]]:
-        """unit id -> item id -> latest (non-superseded) status in the period."""
+    def plan_for_period(self, period: str) -> PlanView:
+        """The plan a period is reported under: the active plan for the current period (and for a
+        period nobody reported in yet); for an earlier one, the plan most of its check-ins were made
+        under — so a period before a plan switch keeps showing that plan's items."""
+        if period != self.period_now():
+            with self._session() as s:
+                row = s.exec(select(CheckIn.plan_id, func.count()).where(CheckIn.period == period)
+                             .group_by(CheckIn.plan_id).order_by(func.count().desc(), col(CheckIn.plan_id).desc())
+                             ).first()
+            if row is not None:
+                return self.plans.get(row[0])
+        return self.plans.active()
+
+    def latest_status(self, period: str, plan_id: int | None = None) -> dict[int, dict[str, str]]:
+        """unit id -> item id -> latest (non-superseded) status in the period (under ``plan_id``
+        only, when given)."""
         out: dict[int, dict[str, str]] = {}
+        q = (select(CheckIn.unit_id, CheckIn.item_id, CheckIn.status)
+             .where(CheckIn.period == period, col(CheckIn.superseded).is_(False)))
+        if plan_id is not None:
+            q = q.where(CheckIn.plan_id == plan_id)
         with self._session() as s:
-            rows = s.exec(select(CheckIn.unit_id, CheckIn.item_id, CheckIn.status)
-                          .where(CheckIn.period == period, col(CheckIn.superseded).is_(False))
-                          .order_by(col(CheckIn.id))).all()
+            rows = s.exec(q.order_by(col(CheckIn.id))).all()
         for unit_id, item_id, status in rows:
             out.setdefault(unit_id, {})[item_id] = status
         return out
 
-    def progress(self, period: str | None = None) -> Progress:
-        period = period or self.period_now()
-        latest = self.latest_status(period)
+    def units(self) -> list[Unit]:
+        """Every unit, in display order (kind, then name)."""
         with self._session() as s:
-            units = list(s.exec(select(Unit).order_by(Unit.kind, Unit.name)))
-        p = Progress(period=period, items=list(self.items),
-                     counts={i.id: Counter() for i in self.items})
+            return list(s.exec(select(Unit).order_by(Unit.kind, Unit.name)))
+
+    def progress(self, period: str | None = None) -> Progress:
+        """The period's progress under its plan (``plan_for_period``), counting only due cells."""
+        period = period or self.period_now()
+        plan = self.plan_for_period(period)
+        latest = self.latest_status(period, plan.id)
+        units = self.units()
+        due = self.duties.due_map(plan.id, units, plan.item_ids)
+        p = Progress(period=period, items=list(plan.items), plan=plan, due=due,
+                     counts={i.id: Counter() for i in plan.items},
+                     due_count={i.id: sum(1 for u in units if i.id in due[u.id]) for i in plan.items})
         for u in units:
-            st = latest.get(u.id)
-            if not st:
+            mine = set(due[u.id])
+            st = latest.get(u.id, {})
+            if mine and not mine & set(st):
                 p.missing.append(u)
-                continue
-            p.units.append((u, st))
+            if st:
+                p.units.append((u, st))
             for item_id, status in st.items():
-                p.counts.setdefault(item_id, Counter())[status] += 1
+                if item_id in mine:
+                    p.counts.setdefault(item_id, Counter())[status] += 1
         return p
 
     def missing_recipients(self, period: str | None = None) -> tuple[list[Unit], list[int]]:
