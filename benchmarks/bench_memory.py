@@ -11,9 +11,10 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.bench_reports import populate
+from bot.clock import Clock
 from bot.db import init_db, make_engine
 from bot.emulator import BotApiEmulator
-from knowledge import KnowledgeBase
+from bot.services.plans import PlanService
 from tests.harness import ADMIN, BotProcess
 
 
@@ -28,13 +29,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--units", type=int, default=1000)
     args = ap.parse_args()
-    kb = KnowledgeBase.load()
-    items = [c.id for c in kb.clauses.values() if c.kind == "item"]
     with tempfile.TemporaryDirectory() as tmp, BotApiEmulator() as emu:
         url = f"sqlite:///{Path(tmp) / 'bot.db'}"
         engine = make_engine(url)
         init_db(engine)
-        n = populate(engine, args.units, [f"2026-{m:02d}" for m in range(1, 13)], items)
+        plan = PlanService(engine, Clock()).active()  # the shipped 2020 plan
+        n = populate(engine, args.units, [f"2026-{m:02d}" for m in range(1, 13)], plan.item_ids, plan.id)
         engine.dispose()
         proc = BotProcess(emu, url, Path(tmp), LOG_LEVEL="WARNING").wait_polling(timeout=60)
         try:
