@@ -110,9 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     p_con = sub.add_parser("console", help="offline console demo (no token, no network)")
     p_con.add_argument("--database", default=None, help="database URL for the demo (default: DATABASE_URL)")
     p_con.set_defaults(func=cmd_console)
+    from bot import cli_plans
     from knowledge.cli import add_subparsers
 
     add_subparsers(sub)
+    cli_plans.add_subparsers(sub)
     args = parser.parse_args(argv)
     if args.command is None:
         import os

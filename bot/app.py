@@ -48,6 +48,7 @@ ADMIN_COMMANDS = USER_COMMANDS + [
     ("broadcast", "群发通知"),
     ("broadcasts", "群发记录"),
     ("unanswered", "未能回答的问题"),
+    ("plans", "工作要点（各年度）"),
 ]
 
 StartupHook = Callable[[Application], Awaitable[None]]
@@ -56,7 +57,7 @@ StartupHook = Callable[[Application], Awaitable[None]]
 def build_application(settings: Settings, *, clock: Clock | None = None,
                       engine=None, extra_startup: list[StartupHook] | None = None) -> Application:  # noqa: ANN001
     """Everything the bot needs, wired once. Resources open in post_init and close in post_shutdown."""
-    from handlers import admin, ask, broadcast, checkin, errors, events, progress, start
+    from handlers import admin, ask, broadcast, checkin, errors, events, plans, progress, start
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to build the application")
     clock = clock or Clock()
@@ -108,6 +109,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     admin.register(app)
     checkin.register(app, group_flow=1)
     progress.register(app)
+    plans.register(app)
     startup_hooks.append(events.register(app))
     startup_hooks.append(broadcast.register(app))
     ask.register(app, group_text=2, known_commands=[c for c, _ in ADMIN_COMMANDS])

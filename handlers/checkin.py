@@ -38,8 +38,9 @@ def _member(update: Update, context: BotContext):  # noqa: ANN202
     return m
 
 
-def item_keyboard(context: BotContext, token: str):  # noqa: ANN201
-    rows = [[(f"{i.id} {i.title}", f"ci:i:{token}:{i.id}")] for i in context.services.checkins.items]
+def item_keyboard(context: BotContext, token: str, unit):  # noqa: ANN001, ANN201
+    """The active plan's items, the unit's assigned ones (任务分解) first."""
+    rows = [[(f"{i.id} {i.title}", f"ci:i:{token}:{i.id}")] for i in context.services.checkins.items_for_unit(unit)]
     return keyboard(rows + [[("取消", f"ci:no:{token}")]])
 
 
@@ -54,7 +55,7 @@ def confirm_keyboard(token: str):  # noqa: ANN201
 
 async def checkin(update: Update, context: BotContext) -> None:
     """/checkin starts the guided flow; /checkin 2.2 已完成 说明 records in one line."""
-    _member(update, context)
+    _, unit = _member(update, context)
     if context.args:
         await oneline(update, context)
         return
@@ -62,7 +63,7 @@ async def checkin(update: Update, context: BotContext) -> None:
         await reply(update, texts.PRIVATE_ONLY)
         return
     d = context.services.checkins.start_draft(user_id=update.effective_user.id, chat_id=update.effective_chat.id)
-    await reply(update, texts.CHOOSE_ITEM, item_keyboard(context, d.token))
+    await reply(update, texts.CHOOSE_ITEM, item_keyboard(context, d.token, unit))
 
 
 @once
@@ -75,7 +76,7 @@ async def oneline(update: Update, context: BotContext) -> None:
 
 
 async def _after_item(update: Update, context: BotContext, d, *, edit: bool) -> None:  # noqa: ANN001
-    text = texts.choose_status(d.item_id, context.services.checkins.title(d.item_id))
+    text = texts.choose_status(d.item_id, context.services.checkins.title(d.item_id, d.plan_id))
     await (edit_or_reply if edit else reply)(update, text, status_keyboard(d.token))
 
 
@@ -86,7 +87,8 @@ async def _after_status(update: Update, context: BotContext, d, *, edit: bool) -
 
 async def _done(update: Update, context: BotContext, c, *, edit: bool) -> None:  # noqa: ANN001
     svc = context.services.checkins
-    text = texts.recorded(c.item_id, svc.title(c.item_id), c.status, c.period, c.note, corrected=bool(c.corrects_id))
+    text = texts.recorded(c.item_id, svc.title(c.item_id, c.plan_id), c.status, c.period, c.note,
+                          corrected=bool(c.corrects_id))
     await (edit_or_reply if edit else reply)(update, text)
 
 
@@ -104,16 +106,16 @@ async def on_button(update: Update, context: BotContext) -> None:
         if dropped:
             await edit_or_reply(update, texts.CHECKIN_CANCELLED)
         return
-    _member(update, context)
+    _, unit = _member(update, context)
     if action == "fix" and len(parts) == 3 and parts[2].isdigit():
-        old = svc.latest_correctable(_member(update, context)[1].id)
+        old = svc.latest_correctable(unit.id)
         if old is None or old.id != int(parts[2]):
             await answer(update, texts.STALE_BUTTON, alert=True)
             return
         await answer(update)
         d = svc.start_draft(user_id=uid, chat_id=update.effective_chat.id, corrects_id=old.id)
-        await reply(update, texts.choose_item_correcting(old.item_id, svc.title(old.item_id), old.status),
-                    item_keyboard(context, d.token))
+        await reply(update, texts.choose_item_correcting(old.item_id, svc.title(old.item_id, old.plan_id), old.status),
+                    item_keyboard(context, d.token, unit))
         return
     try:
         if action == "i" and len(parts) == 4:
@@ -158,7 +160,7 @@ async def note_or_pass(update: Update, context: BotContext) -> None:
         svc.cancel_draft(uid)
         await reply(update, texts.CHECKIN_CANCELLED)
         raise ApplicationHandlerStop
-    if d.step == CHOOSING_ITEM and text and (item := svc.resolve_item(text)):
+    if d.step == CHOOSING_ITEM and text and (item := svc.resolve_item(text, d.plan_id)):
         await _after_item(update, context, svc.choose_item(uid, item), edit=False)
         raise ApplicationHandlerStop
     if d.step == CHOOSING_STATUS and text and (status := svc.resolve_status(text)):
@@ -173,7 +175,7 @@ async def note_or_pass(update: Update, context: BotContext) -> None:
         await reply(update, texts.NOTE_NOT_TEXT)
         raise ApplicationHandlerStop
     d = svc.give_note(uid, "" if text.lower() in NO_NOTE else text)
-    await reply(update, texts.summary(d.item_id, svc.title(d.item_id), d.status, d.note or "",
+    await reply(update, texts.summary(d.item_id, svc.title(d.item_id, d.plan_id), d.status, d.note or "",
                                       correcting=d.corrects_id is not None), confirm_keyboard(d.token))
     raise ApplicationHandlerStop
 
@@ -185,8 +187,8 @@ async def mine(update: Update, context: BotContext) -> None:
     rows = svc.recent(unit.id, 10)
     latest = svc.latest_correctable(unit.id)
     markup = keyboard([[(f"更正最新一条（{latest.item_id}）", f"ci:fix:{latest.id}")]]) if latest else None
-    await reply(update, texts.mine(unit.name, rows, {i.id: i.title for i in svc.items}, context.settings.tz),
-                markup)
+    titles = {c.id: svc.title(c.item_id, c.plan_id) for c in rows}
+    await reply(update, texts.mine(unit.name, rows, titles, context.settings.tz), markup)
 
 
 async def expire_drafts(context: BotContext) -> None:

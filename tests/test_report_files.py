@@ -122,8 +122,8 @@ def test_sheets_and_headers(sample):
     assert all(c.font.bold and _rgb(c.fill.fgColor) == "D9E1F2" for c in ws[1])
     assert ws[1][0].border.left.style == "thin"
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref.startswith("A1:J")
-    assert ws.auto_filter.ref == f"A1:J{len(detail) + 1}"
+    assert ws.auto_filter.ref.startswith(f"A1:{chr(64 + len(DETAIL_HEADERS))}")
+    assert ws.auto_filter.ref == f"A1:{chr(64 + len(DETAIL_HEADERS))}{len(detail) + 1}"
     assert ws.print_title_rows.replace("$", "") == "1:1"
     # CJK-aware widths: 说明 column wider than 期间.
     assert ws.column_dimensions["G"].width > ws.column_dimensions["A"].width

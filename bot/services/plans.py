@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from bot.clock import Clock
-from bot.errors import AppError
+from bot.errors import PlanError
 from bot.models import CheckIn, Plan
 
 if TYPE_CHECKING:
@@ -35,17 +35,6 @@ if TYPE_CHECKING:
 MIN_YEAR, MAX_YEAR = 2000, 2100
 _YEAR_IN_TITLE = re.compile(r"((?:19|20|21)\d{2})\s*年")
 _YEAR_IN_DOCNO = re.compile(r"[〔\[［(（]\s*((?:19|20|21)\d{2})\s*[〕\]］)）]")
-
-
-class PlanError(AppError):
-    """A plan operation refused. ``reason``: 'not_a_plan' (no sections found), 'no_year' (neither
-    the title nor the 文号 names a year and none was given), 'bad_year', 'no_such_plan',
-    'no_plans'. ``data`` carries the details a message needs (e.g. the year)."""
-
-    def __init__(self, reason: str, **data: object) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.data = data
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ STATUS_NOT_STARTED = "未开始"
 STATUS_IN_PROGRESS = "进行中"
 STATUS_DONE = "已完成"
 STATUS_NOT_REPORTED = "未报"
+NOT_DUE = "—"  # a cell the unit is not responsible for (任务分解)
 
 HEATMAP_MAX_UNITS = 80
 
@@ -45,7 +46,7 @@ DETAIL_SHEET = "明细"
 SUMMARY_SHEET = "汇总"
 DETAIL_HEADERS = (
     "期间", "单位", "单位类型", "事项编号", "事项名称",
-    "状态", "说明", "填报人", "填报时间", "是否已更正",
+    "状态", "说明", "填报人", "填报时间", "是否已更正", "工作要点",
 )
 DONE_COUNT_HEADER = "已完成数"
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -63,6 +64,7 @@ class DetailRow:
     reporter: str        # display name of the member
     created_at: datetime  # timezone-aware, already converted to the display timezone
     superseded: bool = False  # True for an earlier version later corrected
+    plan: str = ""       # the plan the check-in was made under, e.g. '2020年'
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,13 @@ class ProgressMatrix:
     units: list[tuple[str, str]]        # (unit name, unit kind), display order, ALL units
     items: list[tuple[str, str]]        # (item id, item title), in order
     status: dict[tuple[str, str], str]  # (unit name, item id) -> latest status; missing = 未报
+    # (unit name, item id) cells the unit must report (任务分解); None = every cell is due.
+    # A cell that is not due shows NOT_DUE and counts nowhere.
+    due: frozenset[tuple[str, str]] | None = None
+    plan: str = ""                      # e.g. '2020年丰都县双拥工作要点'
+
+    def is_due(self, unit: str, item_id: str) -> bool:
+        return self.due is None or (unit, item_id) in self.due
 
 
 # --------------------------------------------------------------------------- helpers
@@ -211,13 +220,13 @@ def _write_detail_sheet(wb, formats: _Formats, detail: list[DetailRow]) -> None:
     time_plain, time_struck = formats.get(_TIME), formats.get(_TIME, _SUPERSEDED)
     # The status cell keeps its colours even on a superseded row.
     status_pairs = {s: formats.pair(_status_props(s)) for s in _XLSX_COLOURS}
-    caps = (10, 24, 10, 10, 40, 8, 2 * _NOTE_WRAP_CHARS, 16, 18, 12)
+    caps = (10, 24, 10, 10, 40, 8, 2 * _NOTE_WRAP_CHARS, 16, 18, 12, 10)
     widths = [_display_width(h) for h in DETAIL_HEADERS]
     note_cap = caps[6]
 
     # Columns 0-5 and 7 repeat heavily (period, unit, kind, item, title, status,
     # reporter): clean and measure each distinct value once per column.
-    cleaned: list[dict[object, str]] = [{} for _ in range(8)]
+    cleaned: list[dict[object, str]] = [{} for _ in range(n_cols)]
 
     def clean(col: int, value: object) -> str:
         text = cleaned[col][value] = _clean_text(value)
@@ -227,7 +236,7 @@ def _write_detail_sheet(wb, formats: _Formats, detail: list[DetailRow]) -> None:
         return text
 
     write_string, write_datetime = ws.write_string, ws.write_datetime
-    c0, c1, c2, c3, c4, c5, c7 = (cleaned[i] for i in (0, 1, 2, 3, 4, 5, 7))
+    c0, c1, c2, c3, c4, c5, c7, c10 = (cleaned[i] for i in (0, 1, 2, 3, 4, 5, 7, 10))
     for r, row in enumerate(detail, start=1):
         sup = row.superseded
         values = (
@@ -263,6 +272,8 @@ def _write_detail_sheet(wb, formats: _Formats, detail: list[DetailRow]) -> None:
         write_datetime(r, 8, _excel_naive(row.created_at), time_struck if sup else time_plain)
         if sup:
             write_string(r, 9, "是", pair[0])
+        if row.plan:
+            write_string(r, 10, c10.get(row.plan) or clean(10, row.plan), pair[0])
 
     widths[8] = max(widths[8], len("2026-11-30 23:59"))
     _set_widths(ws, [min(w, cap) + 2 for w, cap in zip(widths, caps, strict=True)])
@@ -308,13 +319,17 @@ def _write_summary_sheet(wb, formats: _Formats, matrix: ProgressMatrix) -> None:
         _write_text(ws, row_idx, 1, _clean_text(kind), plain)
         done = 0
         for idx, (item_id, _) in enumerate(matrix.items):
+            if not matrix.is_due(unit, item_id):
+                _write_text(ws, row_idx, 2 + idx, NOT_DUE, center)
+                continue
             status = matrix.status.get((unit, item_id))
             shown = STATUS_NOT_REPORTED if status is None else _clean_text(status)
             _write_text(ws, row_idx, 2 + idx, shown, status_pairs.get(shown, center))
             if shown == STATUS_DONE:
                 done += 1
                 done_per_item[idx] += 1
-        complete = bool(n_items) and done == n_items
+        n_due = sum(1 for item_id, _ in matrix.items if matrix.is_due(unit, item_id))
+        complete = bool(n_due) and done == n_due
         ws.write_number(row_idx, n_cols - 1, done, complete_fmt if complete else center[0])
         row_idx += 1
 

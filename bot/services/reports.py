@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 
-from bot.models import Unit
 from bot.services.checkins import CheckinService
 
 
@@ -15,14 +13,18 @@ class ReportService:
         self.checkins = checkins
 
     def matrix(self, period: str):  # noqa: ANN201 - report_files.ProgressMatrix
+        """The period's units × items under the period's plan, with the 应报 cells."""
         from bot.services.report_files import ProgressMatrix
 
-        latest = self.checkins.latest_status(period)
-        with Session(self.engine) as s:
-            units = list(s.exec(select(Unit).order_by(Unit.kind, Unit.name)))
+        p = self.checkins.progress(period)
+        units = self.checkins.units()
+        names = {u.id: u.name for u in units}
+        latest = self.checkins.latest_status(period, p.plan.id)
         status = {(u.name, item): st for u in units for item, st in latest.get(u.id, {}).items()}
+        due = frozenset((names[uid], i) for uid, items in p.due.items() for i in items) if p.assigned else None
         return ProgressMatrix(period=period, units=[(u.name, u.kind) for u in units],
-                              items=[(i.id, i.title) for i in self.checkins.items], status=status)
+                              items=[(i.id, i.title) for i in p.items], status=status, due=due,
+                              plan=p.plan.title)
 
     def export(self, period: str | None = None) -> tuple[str, bytes, int]:
         """(file name, xlsx bytes, number of check-ins) for one period or, with None, all of them."""
@@ -31,8 +33,9 @@ class ReportService:
         svc = self.checkins
         rows = [
             DetailRow(period=c.period, unit=u.name, unit_kind=u.kind, item_id=c.item_id,
-                      item_title=svc.title(c.item_id), status=c.status, note=c.note, reporter=c.reporter,
-                      created_at=svc.local(c.created_at), superseded=c.superseded)
+                      item_title=svc.title(c.item_id, c.plan_id), status=c.status, note=c.note, reporter=c.reporter,
+                      created_at=svc.local(c.created_at), superseded=c.superseded,
+                      plan=f"{svc.plans.get(c.plan_id).year}年")
             for c, u in svc.history(period)
         ]
         summary_period = period or svc.period_now()

@@ -67,25 +67,32 @@ def long_note(n: int) -> str:
 
 
 def mine(unit: str, rows: Sequence, titles: dict, tz) -> str:  # noqa: ANN001
+    """/mine: ``titles`` maps each check-in's id to its item's title (in the plan it was made under)."""
     if not rows:
         return f"<b>{esc(unit)}</b> 还没有填报记录。发送 /checkin 开始登记。"
     lines = [f"<b>{esc(unit)}</b> 最近的填报："]
     for c in rows:
         mark = "（已更正）" if c.superseded else ""
         fix = "（更正）" if c.corrects_id else ""
-        lines.append(f"{when(c.created_at, tz)} {esc(c.item_id)} {esc(clip(titles.get(c.item_id, ''), 16))} "
+        lines.append(f"{when(c.created_at, tz)} {esc(c.item_id)} {esc(clip(titles.get(c.id, ''), 16))} "
                      f"{STATUS_ICON.get(c.status, '')}{esc(c.status)}{fix}{mark}"
                      + (f"\n　　{esc(clip(c.note, 80))}" if c.note else ""))
     lines.append("\n如最新一条填错了，可点下方按钮更正（原记录会保留在历史中）。")
     return "\n".join(lines)
 
 
-def progress(p, total_units: int) -> str:  # noqa: ANN001
-    lines = [f"<b>{esc(p.period)} 期进度</b>（已填报 {len(p.units)}/{total_units} 个单位）", "",
-             "<b>各事项</b>（✅已完成 ⏳进行中 ⭕未开始）"]
+def progress(p, total_units: int | None = None) -> str:  # noqa: ANN001 - checkins.Progress
+    """/progress: per item the due cells' statuses (and 应报 when the plan has 任务分解), each
+    reporting unit's latest statuses, the units that have not reported their due items."""
+    due_units = sum(1 for items in p.due.values() if items) if p.due else (total_units or 0)
+    plan = f"（{p.plan.year}年工作要点）" if p.plan is not None else ""
+    lines = [f"<b>{esc(p.period)} 期进度</b>{plan}（已填报 {due_units - len(p.missing)}/{due_units} 个单位）", "",
+             "<b>各事项</b>（✅已完成 ⏳进行中 ⭕未开始" + ("，应报＝负责该事项的单位数" if p.assigned else "") + "）"]
     for it in p.items:
         c = p.counts.get(it.id, {})
-        lines.append(f"{esc(it.id)} {esc(clip(it.title, 14))}：✅{c.get('已完成', 0)} ⏳{c.get('进行中', 0)} ⭕{c.get('未开始', 0)}")
+        due = f" ／应报{p.due_count.get(it.id, 0)}" if p.assigned else ""
+        lines.append(f"{esc(it.id)} {esc(clip(it.title, 14))}：✅{c.get('已完成', 0)} ⏳{c.get('进行中', 0)} "
+                     f"⭕{c.get('未开始', 0)}{due}")
     if p.units:
         lines += ["", "<b>各单位</b>"]
         for unit, st in p.units:

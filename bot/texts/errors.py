@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.errors import AppError, BadInput, InviteInvalid, NotAdmin, NotBound, NotFound
+from bot.errors import AppError, BadInput, InviteInvalid, NotAdmin, NotBound, NotFound, PlanError
 from bot.texts.checkins import (
     CHECKIN_TIMEOUT,
     NEED_BIND,
@@ -27,6 +27,10 @@ def error_text(exc: AppError, *, item_ids: Sequence[str] = ()) -> str:
         return NEED_BIND
     if isinstance(exc, InviteInvalid):
         return INVITE_ERRORS.get(exc.reason, INVITE_ERRORS["unknown"])
+    if isinstance(exc, PlanError):
+        from bot.texts.plans import plan_error
+
+        return esc(plan_error(exc.reason, exc.data))
     if isinstance(exc, NotFound):
         return f"❌ 找不到{esc(exc.what)}。"
     if isinstance(exc, BadInput):
