@@ -57,7 +57,18 @@ StartupHook = Callable[[Application], Awaitable[None]]
 def build_application(settings: Settings, *, clock: Clock | None = None,
                       engine=None, extra_startup: list[StartupHook] | None = None) -> Application:  # noqa: ANN001
     """Everything the bot needs, wired once. Resources open in post_init and close in post_shutdown."""
-    from handlers import admin, ask, broadcast, checkin, errors, events, plans, progress, start
+    from handlers import (
+        admin,
+        ask,
+        broadcast,
+        cancel,
+        checkin,
+        errors,
+        events,
+        plans,
+        progress,
+        start,
+    )
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to build the application")
     clock = clock or Clock()
@@ -106,6 +117,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     #   1  a check-in draft waiting for its note takes plain text (stops the update when it does)
     #   2  any remaining private text (or a group message mentioning the bot) is a question
     start.register(app)
+    cancel.register(app)
     admin.register(app)
     checkin.register(app, group_flow=1)
     progress.register(app)

@@ -152,6 +152,24 @@ class CheckIn(SQLModel, table=True):
     # a correction points at the check-in it replaces; the replaced one stays, marked superseded
     corrects_id: int | None = Field(default=None, foreign_key="checkin.id")
     superseded: bool = Field(default=False, index=True)
+    # 代填: recorded by an admin for the unit (a report phoned in); the admin's id and name
+    proxy_by: int | None = Field(default=None, sa_type=sa.BigInteger)
+    proxy_name: str | None = Field(default=None, max_length=200)
+
+
+class Evidence(SQLModel, table=True):
+    """A photo or document sent at the note step of a guided check-in, kept by Telegram file id.
+    While the flow is open it belongs to the drafting user (``checkin_id`` None); confirming
+    attaches it to the check-in; cancelling or a timeout deletes it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    checkin_id: int | None = Field(default=None, foreign_key="checkin.id", index=True)
+    user_id: int = Field(sa_type=sa.BigInteger, index=True)
+    kind: str = Field(max_length=10)  # photo | document
+    file_id: str = Field(max_length=200)
+    file_unique_id: str = Field(default="", max_length=100)
+    file_name: str = Field(default="", max_length=200)
+    created_at: datetime = _when(default_factory=utcnow)
 
 
 class CheckinDraft(SQLModel, table=True):

@@ -42,6 +42,7 @@ from bot.services.broadcast import (
     TransientError,
     audience_unit_id,
 )
+from handlers.cancel import canceller
 from handlers.common import admin_only, args_text, keyboard, once, reply, retry_seconds
 
 log = logging.getLogger(__name__)
@@ -276,6 +277,19 @@ async def _edit(context_or_app, b: Broadcast, text: str, markup: InlineKeyboardM
             await asyncio.sleep(1)
         except Forbidden:
             return
+
+
+@canceller
+async def cancel_previews(update: Update, context: BotContext) -> str | None:
+    """/cancel: an admin's open broadcast previews in this chat are cancelled (their 确认 then
+    sends nothing) and say so."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or not context.is_admin(user.id):
+        return None
+    drafts = context.services.broadcasts.cancel_open(created_by=user.id, chat_id=chat.id)
+    for b in drafts:
+        await _edit(context, b, texts.BC_CANCELLED, None)
+    return texts.BC_CANCELLED if drafts else None
 
 
 def register(app: Application):  # noqa: ANN201

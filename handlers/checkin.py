@@ -21,8 +21,20 @@ from bot import texts
 from bot.context import BotContext
 from bot.errors import BadInput, NotBound
 from bot.models import STATUSES
-from bot.services.checkins import DraftExpired
-from handlers.common import answer, edit_or_reply, is_private, keyboard, once, reply
+from bot.services.checkins import MAX_EVIDENCE, DraftExpired
+from handlers.cancel import canceller
+from handlers.common import (
+    admin_only,
+    answer,
+    app_error,
+    display_name,
+    edit_or_reply,
+    is_private,
+    keyboard,
+    once,
+    reply,
+)
+from handlers.push import push_many
 
 # conversation states (CheckinDraft.step)
 CHOOSING_ITEM, CHOOSING_STATUS, WRITING_NOTE, CONFIRMING = "item", "status", "note", "confirm"
@@ -54,15 +66,21 @@ def confirm_keyboard(token: str):  # noqa: ANN201
 
 
 async def checkin(update: Update, context: BotContext) -> None:
-    """/checkin starts the guided flow; /checkin 2.2 已完成 说明 records in one line."""
+    """/checkin starts the guided flow; /checkin 2.2 opens it at the status step of item 2.2;
+    /checkin 2.2 已完成 说明 records in one line."""
     _, unit = _member(update, context)
-    if context.args:
+    svc = context.services.checkins
+    item = svc.resolve_item(context.args[0]) if len(context.args or ()) == 1 else None
+    if context.args and item is None:
         await oneline(update, context)
         return
     if not is_private(update):
         await reply(update, texts.PRIVATE_ONLY)
         return
-    d = context.services.checkins.start_draft(user_id=update.effective_user.id, chat_id=update.effective_chat.id)
+    d = svc.start_draft(user_id=update.effective_user.id, chat_id=update.effective_chat.id, item_id=item)
+    if item is not None:
+        await _after_item(update, context, d, edit=False)
+        return
     await reply(update, texts.CHOOSE_ITEM, item_keyboard(context, d.token, unit))
 
 
@@ -85,10 +103,19 @@ async def _after_status(update: Update, context: BotContext, d, *, edit: bool) -
     await (edit_or_reply if edit else reply)(update, text, keyboard([[("取消", f"ci:no:{d.token}")]]))
 
 
+async def _summary(update: Update, context: BotContext, d) -> None:  # noqa: ANN001
+    """Step 4: what will be recorded (with the number of attached files), 确认 / 取消."""
+    svc = context.services.checkins
+    await reply(update, texts.summary(d.item_id, svc.title(d.item_id, d.plan_id), d.status, d.note or "",
+                                      correcting=d.corrects_id is not None, files=svc.draft_evidence(d.user_id)),
+                confirm_keyboard(d.token))
+
+
 async def _done(update: Update, context: BotContext, c, *, edit: bool) -> None:  # noqa: ANN001
     svc = context.services.checkins
+    files = svc.evidence_counts([c.id]).get(c.id, 0)
     text = texts.recorded(c.item_id, svc.title(c.item_id, c.plan_id), c.status, c.period, c.note,
-                          corrected=bool(c.corrects_id))
+                          corrected=bool(c.corrects_id), files=files, checkin_id=c.id)
     await (edit_or_reply if edit else reply)(update, text)
 
 
@@ -169,26 +196,114 @@ async def note_or_pass(update: Update, context: BotContext) -> None:
     if d.step == CONFIRMING and word in CONFIRM_WORDS:
         await _done(update, context, svc.confirm_draft(uid), edit=False)
         raise ApplicationHandlerStop
+    if d.step not in (WRITING_NOTE, CONFIRMING):
+        return
+    if msg.photo or msg.document:
+        await _evidence(update, context, d)
+        raise ApplicationHandlerStop
     if d.step != WRITING_NOTE:
         return
     if not msg.text:
         await reply(update, texts.NOTE_NOT_TEXT)
         raise ApplicationHandlerStop
-    d = svc.give_note(uid, "" if text.lower() in NO_NOTE else text)
-    await reply(update, texts.summary(d.item_id, svc.title(d.item_id, d.plan_id), d.status, d.note or "",
-                                      correcting=d.corrects_id is not None), confirm_keyboard(d.token))
+    await _note(update, context, text)
+
+
+async def _note(update: Update, context: BotContext, text: str) -> None:
+    """The note step's text (or a photo's caption): the summary, or the refusal of an over-long
+    note — and nothing else answers it (it is not a question)."""
+    svc = context.services.checkins
+    try:
+        d = svc.give_note(update.effective_user.id, "" if text.lower() in NO_NOTE else text)
+    except BadInput as exc:
+        await app_error(update, context, exc)
+        raise ApplicationHandlerStop from None
+    await _summary(update, context, d)
     raise ApplicationHandlerStop
 
 
+async def _evidence(update: Update, context: BotContext, d) -> None:  # noqa: ANN001
+    """A photo or document at the note or confirm step: kept as evidence (≤ MAX_EVIDENCE); a
+    photo's caption at the note step is the note."""
+    msg, svc = update.effective_message, context.services.checkins
+    if msg.photo:
+        best = msg.photo[-1]  # Telegram lists the sizes smallest first
+        kind, file_id, unique, name = "photo", best.file_id, best.file_unique_id, ""
+    else:
+        kind, file_id = "document", msg.document.file_id
+        unique, name = msg.document.file_unique_id, msg.document.file_name or ""
+    try:
+        n = svc.add_evidence(d.user_id, kind=kind, file_id=file_id, file_unique_id=unique, file_name=name)
+    except BadInput as exc:
+        await app_error(update, context, exc)
+        return
+    caption = (msg.caption or "").strip()
+    if d.step == WRITING_NOTE and caption:
+        await _note(update, context, caption)
+    if d.step == CONFIRMING:
+        await _summary(update, context, svc.draft(d.user_id))
+        return
+    await reply(update, texts.evidence_received(n, MAX_EVIDENCE))
+
+
 async def mine(update: Update, context: BotContext) -> None:
-    """/mine: the unit's recent check-ins, with a button to correct the latest."""
+    """/mine: the unit's recent check-ins (代填 and attachments marked), a button to correct the latest."""
     _, unit = _member(update, context)
     svc = context.services.checkins
     rows = svc.recent(unit.id, 10)
     latest = svc.latest_correctable(unit.id)
     markup = keyboard([[(f"更正最新一条（{latest.item_id}）", f"ci:fix:{latest.id}")]]) if latest else None
     titles = {c.id: svc.title(c.item_id, c.plan_id) for c in rows}
-    await reply(update, texts.mine(unit.name, rows, titles, context.settings.tz), markup)
+    files = svc.evidence_counts([c.id for c in rows])
+    await reply(update, texts.mine(unit.name, rows, titles, context.settings.tz, files=files), markup)
+
+
+async def evidence(update: Update, context: BotContext) -> None:
+    """/evidence ID: resend a check-in's photos and documents to an admin or a member of its unit."""
+    raw = unicodedata.normalize("NFKC", " ".join(context.args or ())).strip().lstrip("#")
+    if not raw.isdigit() or len(raw) > 12:
+        raise BadInput(texts.EVIDENCE_USAGE)
+    user = update.effective_user
+    c, unit, files = context.services.checkins.evidence(int(raw), viewer=user.id, admin=context.is_admin(user.id))
+    await reply(update, texts.evidence_header(c.id, unit.name, c.item_id, len(files)))
+    chat = update.effective_chat
+    for f in files:
+        caption = texts.evidence_caption(c.id, f.file_name)
+        if f.kind == "photo":
+            await chat.send_photo(f.file_id, caption=caption)
+        else:
+            await chat.send_document(f.file_id, caption=caption)
+
+
+@admin_only
+@once
+async def checkin_for(update: Update, context: BotContext) -> None:
+    """/checkin_for 单位名称 2.2 已完成 说明: 代填 — an admin records for a unit; its members are told."""
+    svc, roster = context.services.checkins, context.services.roster
+    args = list(context.args or ())
+    at = next((i for i, a in enumerate(args) if i > 0 and (svc.resolve_item(a) or svc.split_glued(a))), None)
+    if at is None:
+        raise BadInput(texts.CHECKIN_FOR_USAGE)
+    unit = roster.find_unit(" ".join(args[:at]))
+    if unit is None:
+        raise BadInput(texts.unknown_unit(" ".join(args[:at])))
+    item, status, note = svc.parse_oneline(args[at:])
+    admin = display_name(update)
+    c = svc.record_for(unit_id=unit.id, admin_id=update.effective_user.id, admin_name=admin,
+                       item_id=item, status=status, note=note)
+    title = svc.title(item, c.plan_id)
+    await reply(update, texts.recorded_for(unit.name, item, title, status, c.period, note, admin))
+    s = context.services
+    members = s.roster.members_by_unit().get(unit.id, [])
+    await push_many(context.bot, [m.chat_id for m in members],
+                    texts.proxy_notice(unit.name, item, title, status, c.period, admin), s.roster, s.pacer)
+
+
+@canceller
+async def cancel_flow(update: Update, context: BotContext) -> str | None:
+    """/cancel: the user's open check-in flow (and the files sent during it) is dropped."""
+    user = update.effective_user
+    return texts.CHECKIN_CANCELLED if user is not None and context.services.checkins.cancel_draft(user.id) else None
 
 
 async def expire_drafts(context: BotContext) -> None:
@@ -200,6 +315,8 @@ async def expire_drafts(context: BotContext) -> None:
 def register(app: Application, *, group_flow: int) -> None:
     app.add_handler(CommandHandler("checkin", checkin))
     app.add_handler(CommandHandler("mine", mine))
+    app.add_handler(CommandHandler("evidence", evidence))
+    app.add_handler(CommandHandler("checkin_for", checkin_for))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^ci:"))
     # before the question handler: a waiting draft takes the text (or refuses a photo)
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED

@@ -1,4 +1,4 @@
-"""/start (with or without an invite code), /help, /cancel, /mute, /unmute."""
+"""/start (with or without an invite code), /help, /mute, /unmute."""
 
 from __future__ import annotations
 
@@ -42,13 +42,6 @@ async def help_cmd(update: Update, context: BotContext) -> None:
     await reply(update, texts.help_text(context.is_admin(uid), context.services.roster.membership(uid) is not None))
 
 
-async def cancel(update: Update, context: BotContext) -> None:
-    """Leave any flow."""
-    user = update.effective_user
-    dropped = user is not None and context.services.checkins.cancel_draft(user.id)
-    await reply(update, texts.CHECKIN_CANCELLED if dropped else texts.NOTHING_TO_CANCEL)
-
-
 async def mute(update: Update, context: BotContext) -> None:
     """Stop event reminders for this chat."""
     _register_chat(update, context)
@@ -71,7 +64,6 @@ async def prune_processed_updates(context: BotContext) -> None:
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler("help", help_cmd))
-    app.add_handler(CommandHandler("cancel", cancel))
     app.add_handler(CommandHandler("mute", mute))
     app.add_handler(CommandHandler("unmute", unmute))
     app.job_queue.run_repeating(prune_processed_updates, interval=6 * 3600, first=300, name="prune-updates")

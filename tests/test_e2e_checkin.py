@@ -70,12 +70,14 @@ def test_guided_checkin_flow(emu, bot):
     assert not emu.rejected
 
 
-def test_note_too_long_gets_second_chance_and_photo_refused(emu, bot):
+def test_note_too_long_gets_second_chance_and_nothing_else(emu, bot):
     bind(emu, 7, "龙城镇")
     to_note_step(emu, 7, "1.1")
-    r = say(emu, 7, "长" * 501, contains="500")
+    mark = emu.mark()
+    r = say(emu, 7, "光荣牌" + "长" * 501, contains="500")  # looks like a question, too: not answered
     assert "超过" in r.plain
-    emu.user_photo(7, caption="现场照片")
+    assert [m.plain for m in emu.replies(mark, chat_id=7)] == [r.plain]
+    emu.user_sticker(7)
     emu.wait_for(chat_id=7, contains="文字")
     summary = say(emu, 7, "已开展宣传", contains="请确认")
     emu.press(7, summary, button(summary, "确认"))

@@ -198,6 +198,23 @@ class BroadcastService:
             b.status = "cancelled"
             return b
 
+    def cancel_open(self, *, created_by: int, chat_id: int) -> list[Broadcast]:
+        """/cancel: every draft this admin left open in this chat becomes cancelled (its 确认 then
+        does nothing). Returns them, so their preview messages can say so."""
+        now = self.clock.now()
+        with self._session() as s:
+            drafts = list(s.exec(select(Broadcast).where(Broadcast.created_by == created_by,
+                                                         Broadcast.admin_chat_id == chat_id,
+                                                         Broadcast.status == "draft")))
+            if drafts:
+                s.execute(sa.update(Broadcast).where(col(Broadcast.id).in_([b.id for b in drafts]),
+                                                     col(Broadcast.status) == "draft")
+                          .values(status="cancelled", finished_at=now))
+                s.commit()
+            for b in drafts:
+                b.status = "cancelled"
+            return drafts
+
     # --- audiences -------------------------------------------------------------------------------
     def _recipients(self, s: Session, audience: str) -> list[int]:
         if audience == "all":

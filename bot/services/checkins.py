@@ -10,23 +10,34 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, delete, func, select
 
 from bot.clock import Clock
-from bot.errors import AppError, BadInput, NotBound
-from bot.models import STATUSES, CheckIn, CheckinDraft, Member, Unit
+from bot.errors import AppError, BadInput, NotBound, NotFound
+from bot.models import STATUSES, CheckIn, CheckinDraft, Evidence, Member, Unit
 from bot.periods import normalise_period, period_of
 from bot.services.duties import DutyService
 from bot.services.plans import Item, PlanService, PlanView
 
 MAX_NOTE = 500
 _CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-_STATUS_ALIASES = {
-    "未开始": "未开始", "没开始": "未开始", "未启动": "未开始", "todo": "未开始",
-    "进行中": "进行中", "正在进行": "进行中", "推进中": "进行中", "在办": "进行中", "doing": "进行中",
-    "已完成": "已完成", "完成": "已完成", "办结": "已完成", "已办结": "已完成", "done": "已完成",
+MAX_EVIDENCE = 5  # photos / documents per check-in (SPEC "Check-ins (additions)")
+# everyday words for the three statuses, compared after NFKC, lower case, spaces and final
+# punctuation removed; 未完成 / 没做完 are deliberately absent (not started, or under way?)
+_STATUS_WORDS = {
+    "未开始": ("未开始", "没开始", "还没开始", "还未开始", "尚未开始", "没有开始", "还没有开始", "未启动", "没启动",
+             "还没启动", "尚未启动", "未开展", "尚未开展", "还没开展", "没动", "还没动", "还没做", "未做", "todo",
+             "notstarted", "⭕"),
+    "进行中": ("进行中", "正在进行", "在进行", "进行", "正在做", "在做", "推进中", "正在推进", "在推进", "在办",
+             "正在办", "办理中", "正在办理", "开展中", "正在开展", "实施中", "正在实施", "落实中", "doing",
+             "inprogress", "ongoing", "wip", "⏳"),
+    "已完成": ("已完成", "完成", "完成了", "已经完成", "已经完成了", "全部完成", "做完了", "做完", "已做完", "干完了",
+             "办完了", "已办完", "办结", "已办结", "办结了", "已结束", "结束了", "搞定", "搞定了", "已落实", "落实了",
+             "done", "finished", "complete", "completed", "✅"),
 }
+_STATUS_ALIASES = {w: status for status, words in _STATUS_WORDS.items() for w in words}
 
 
 class DraftExpired(AppError):
@@ -48,6 +59,7 @@ class Progress:
     counts: dict[str, Counter] = field(default_factory=dict)  # item id -> Counter(status), due cells only
     due_count: dict[str, int] = field(default_factory=dict)  # item id -> units it is due from
     units: list[tuple[Unit, dict[str, str]]] = field(default_factory=list)  # reported units, latest per item
+    proxied: dict[tuple[int, str], str] = field(default_factory=dict)  # (unit id, item) -> 代填 admin name
     missing: list[Unit] = field(default_factory=list)  # units without any report on their due items
     due: dict[int, list[str]] = field(default_factory=dict)  # unit id -> due item ids
 
@@ -123,25 +135,35 @@ class CheckinService:
 
     @staticmethod
     def resolve_status(text: str) -> str | None:
-        return _STATUS_ALIASES.get(unicodedata.normalize("NFKC", text).strip().lower().rstrip("。.!！"))
+        """The status an everyday word names (完成了 / 正在做 / 还没开始 …), or None."""
+        t = "".join(unicodedata.normalize("NFKC", text).lower().split()).rstrip("。.!！~～")
+        return _STATUS_ALIASES.get(t) or _STATUS_ALIASES.get(t.removesuffix("啦").removesuffix("了"))
+
+    def split_glued(self, token: str) -> tuple[str, str] | None:
+        """``2.2已完成`` -> ('2.2', '已完成'): an item id with a status word glued to it, else None."""
+        m = re.match(r"^([0-9一二三四五六七八九十]+[.\-、]?\(?[0-9一二三四五六七八九十]+\)?)(\D.*)$",
+                     unicodedata.normalize("NFKC", token))
+        if m and self.resolve_item(m.group(1)) and self.resolve_status(m.group(2)):
+            return m.group(1), m.group(2)
+        return None
 
     def parse_oneline(self, args: list[str]) -> tuple[str, str, str]:
-        """``2.2 已完成 说明…`` (also ``2.2已完成 …``) -> (item, status, note). BadInput names what
-        is valid."""
+        """``2.2 已完成 说明…`` (also ``2.2已完成 …``, everyday words such as ``2.2 正在做`` or
+        ``2.2 还没 开始``) -> (item, status, note). BadInput names what is valid."""
         args = [unicodedata.normalize("NFKC", a) for a in args]
-        if args and self.resolve_item(args[0]) is None:  # 2.2已完成: the status glued to the item
-            m = re.match(r"^([0-9一二三四五六七八九十]+[.\-、]?\(?[0-9一二三四五六七八九十]+\)?)(\D.*)$", args[0])
-            if m and self.resolve_item(m.group(1)) and self.resolve_status(m.group(2)):
-                args = [m.group(1), m.group(2), *args[1:]]
+        if args and self.resolve_item(args[0]) is None and (glued := self.split_glued(args[0])):
+            args = [*glued, *args[1:]]
         if len(args) < 2:
             raise BadInput("oneline_usage")
         item = self.resolve_item(args[0])
         if item is None:
             raise BadInput("bad_item")
-        status = self.resolve_status(args[1])
+        status, rest = self.resolve_status(args[1]), args[2:]
+        if status is None and len(args) > 2:  # a status written in two words: 还没 开始 / in progress
+            status, rest = self.resolve_status(args[1] + args[2]), args[3:]
         if status is None:
             raise BadInput("bad_status")
-        note = " ".join(args[2:]).strip()
+        note = " ".join(rest).strip()
         if len(note) > MAX_NOTE:
             raise BadInput(f"long_note_oneline:{len(note)}")
         return item, status, note
@@ -153,12 +175,20 @@ class CheckinService:
         return normalise_period(text, self.period_kind, year=self.clock.now().astimezone(self.tz).year)
 
     # --- guided flow drafts --------------------------------------------------------------------
+    @staticmethod
+    def _drop_draft(s: Session, user_id: int) -> bool:
+        """Delete the user's draft and the evidence sent during it (not yet attached); in ``s``."""
+        d = s.get(CheckinDraft, user_id)
+        if d is not None:
+            s.delete(d)
+        s.exec(delete(Evidence).where(col(Evidence.user_id) == user_id,  # type: ignore[call-overload]
+                                      col(Evidence.checkin_id).is_(None)))
+        return d is not None
+
     def start_draft(self, *, user_id: int, chat_id: int, corrects_id: int | None = None,
                     item_id: str | None = None) -> CheckinDraft:
         with self._session() as s:
-            old = s.get(CheckinDraft, user_id)
-            if old is not None:
-                s.delete(old)
+            if self._drop_draft(s, user_id):
                 s.flush()
             draft = CheckinDraft(user_id=user_id, chat_id=chat_id, step="status" if item_id else "item",
                                  plan_id=self.plans.active_id(), item_id=item_id, corrects_id=corrects_id,
@@ -174,7 +204,7 @@ class CheckinService:
             if d is None:
                 return None
             if self.clock.now() - d.updated_at > self.draft_timeout:
-                s.delete(d)
+                self._drop_draft(s, user_id)
                 s.commit()
                 raise DraftExpired()
             return d
@@ -219,7 +249,7 @@ class CheckinService:
             d = s.get(CheckinDraft, user_id)
             if d is None or (token is not None and token != d.token):
                 return False
-            s.delete(d)
+            self._drop_draft(s, user_id)
             s.commit()
             return True
 
@@ -239,7 +269,7 @@ class CheckinService:
         with self._session() as s:
             stale = list(s.exec(select(CheckinDraft).where(CheckinDraft.updated_at < cutoff)))
             for d in stale:
-                s.delete(d)
+                self._drop_draft(s, d.user_id)
             s.commit()
             return stale
 
@@ -272,11 +302,87 @@ class CheckinService:
                         corrects_id=corrects_id)
             s.add(c)
             if drop_draft:
+                s.flush()
+                s.execute(sa.update(Evidence).where(col(Evidence.user_id) == user_id, col(Evidence.checkin_id).is_(None))
+                          .values(checkin_id=c.id))
                 d = s.get(CheckinDraft, user_id)
                 if d is not None:
                     s.delete(d)
             s.commit()
             return c
+
+    def record_for(self, *, unit_id: int, admin_id: int, admin_name: str, item_id: str, status: str,
+                   note: str) -> CheckIn:
+        """代填: an admin records a check-in for a unit (a report phoned in), under the active plan.
+        Marked with the admin's id and name. Raises BadInput('bad_item'|'bad_status'), NotFound."""
+        plan_id = self.plans.active_id()
+        if not self.plans.get(plan_id).has_item(item_id):
+            raise BadInput("bad_item")
+        if status not in STATUSES:
+            raise BadInput("bad_status")
+        if len(note) > MAX_NOTE:
+            raise BadInput(f"long_note_oneline:{len(note)}")
+        now = self.clock.now()
+        with self._session() as s:
+            if s.get(Unit, unit_id) is None:
+                raise NotFound("unit")
+            c = CheckIn(period=period_of(now, self.period_kind, self.tz), plan_id=plan_id, unit_id=unit_id,
+                        user_id=admin_id, reporter=admin_name[:200], item_id=item_id, status=status, note=note,
+                        created_at=now, proxy_by=admin_id, proxy_name=admin_name[:200])
+            s.add(c)
+            s.commit()
+            return c
+
+    # --- evidence ------------------------------------------------------------------------------
+    def add_evidence(self, user_id: int, *, kind: str, file_id: str, file_unique_id: str = "",
+                     file_name: str = "") -> int:
+        """Keep a photo/document sent during the user's open flow; returns how many it has now.
+        Raises BadInput('no_draft'), BadInput('too_many_files:<n>') past MAX_EVIDENCE (nothing kept)."""
+        if self.draft(user_id) is None:
+            raise BadInput("no_draft")
+        with self._session() as s:
+            have = s.exec(select(func.count()).select_from(Evidence).where(
+                Evidence.user_id == user_id, col(Evidence.checkin_id).is_(None))).one()
+            if have >= MAX_EVIDENCE:
+                raise BadInput(f"too_many_files:{MAX_EVIDENCE}")
+            s.add(Evidence(user_id=user_id, kind=kind, file_id=file_id[:200], file_unique_id=file_unique_id[:100],
+                           file_name=file_name[:200], created_at=self.clock.now()))
+            d = s.get(CheckinDraft, user_id)
+            if d is not None:
+                d.updated_at = self.clock.now()  # sending files is activity: the flow stays open
+                s.add(d)
+            s.commit()
+            return have + 1
+
+    def draft_evidence(self, user_id: int) -> int:
+        """How many files the user's open flow holds."""
+        with self._session() as s:
+            return s.exec(select(func.count()).select_from(Evidence).where(
+                Evidence.user_id == user_id, col(Evidence.checkin_id).is_(None))).one()
+
+    def evidence_counts(self, checkin_ids: list[int] | None = None) -> dict[int, int]:
+        """check-in id -> number of files (absent when none); every check-in's when ``checkin_ids``
+        is None (one grouped query, for exports of any size)."""
+        if checkin_ids is not None and not checkin_ids:
+            return {}
+        q = select(Evidence.checkin_id, func.count()).where(col(Evidence.checkin_id).is_not(None))
+        if checkin_ids is not None:
+            q = q.where(col(Evidence.checkin_id).in_(checkin_ids))
+        with self._session() as s:
+            return dict(s.exec(q.group_by(Evidence.checkin_id)).all())
+
+    def evidence(self, checkin_id: int, *, viewer: int, admin: bool) -> tuple[CheckIn, Unit, list[Evidence]]:
+        """A check-in's files for ``viewer``: an admin, or a member of the check-in's unit. Raises
+        NotFound('checkin') for a check-in that does not exist or that the viewer may not see (the
+        same answer, so ids of other units' check-ins reveal nothing)."""
+        with self._session() as s:
+            c = s.get(CheckIn, checkin_id)
+            member = s.get(Member, viewer)
+            if c is None or not (admin or (member is not None and member.unit_id == c.unit_id)):
+                raise NotFound("checkin")
+            unit = s.get(Unit, c.unit_id)
+            files = list(s.exec(select(Evidence).where(Evidence.checkin_id == checkin_id).order_by(col(Evidence.id))))
+            return c, unit, files
 
     def recent(self, unit_id: int, limit: int = 10) -> list[CheckIn]:
         with self._session() as s:
@@ -330,6 +436,15 @@ class CheckinService:
         p = Progress(period=period, items=list(plan.items), plan=plan, due=due,
                      counts={i.id: Counter() for i in plan.items},
                      due_count={i.id: sum(1 for u in units if i.id in due[u.id]) for i in plan.items})
+        with self._session() as s:
+            for unit_id, item_id, name in s.exec(
+                    select(CheckIn.unit_id, CheckIn.item_id, CheckIn.proxy_name)
+                    .where(CheckIn.period == period, CheckIn.plan_id == plan.id, col(CheckIn.superseded).is_(False))
+                    .order_by(col(CheckIn.id))):
+                if name is None:
+                    p.proxied.pop((unit_id, item_id), None)  # a later own report replaces the 代填 one
+                else:
+                    p.proxied[(unit_id, item_id)] = name
         for u in units:
             mine = set(due[u.id])
             st = latest.get(u.id, {})

@@ -46,7 +46,7 @@ DETAIL_SHEET = "明细"
 SUMMARY_SHEET = "汇总"
 DETAIL_HEADERS = (
     "期间", "单位", "单位类型", "事项编号", "事项名称",
-    "状态", "说明", "填报人", "填报时间", "是否已更正", "工作要点",
+    "状态", "说明", "填报人", "填报时间", "是否已更正", "工作要点", "附件", "代填",
 )
 DONE_COUNT_HEADER = "已完成数"
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -65,6 +65,8 @@ class DetailRow:
     created_at: datetime  # timezone-aware, already converted to the display timezone
     superseded: bool = False  # True for an earlier version later corrected
     plan: str = ""       # the plan the check-in was made under, e.g. '2020年'
+    files: int = 0       # photos / documents attached as evidence
+    proxy: str = ""      # 代填: the admin who recorded it for the unit
 
 
 @dataclass(frozen=True)
@@ -220,7 +222,7 @@ def _write_detail_sheet(wb, formats: _Formats, detail: list[DetailRow]) -> None:
     time_plain, time_struck = formats.get(_TIME), formats.get(_TIME, _SUPERSEDED)
     # The status cell keeps its colours even on a superseded row.
     status_pairs = {s: formats.pair(_status_props(s)) for s in _XLSX_COLOURS}
-    caps = (10, 24, 10, 10, 40, 8, 2 * _NOTE_WRAP_CHARS, 16, 18, 12, 10)
+    caps = (10, 24, 10, 10, 40, 8, 2 * _NOTE_WRAP_CHARS, 16, 18, 12, 10, 6, 16)
     widths = [_display_width(h) for h in DETAIL_HEADERS]
     note_cap = caps[6]
 
@@ -274,6 +276,10 @@ def _write_detail_sheet(wb, formats: _Formats, detail: list[DetailRow]) -> None:
             write_string(r, 9, "是", pair[0])
         if row.plan:
             write_string(r, 10, c10.get(row.plan) or clean(10, row.plan), pair[0])
+        if row.files:
+            ws.write_number(r, 11, row.files, pair[0])
+        if row.proxy:
+            _write_text(ws, r, 12, "代填·" + _clean_text(row.proxy), pair)
 
     widths[8] = max(widths[8], len("2026-11-30 23:59"))
     _set_widths(ws, [min(w, cap) + 2 for w, cap in zip(widths, caps, strict=True)])

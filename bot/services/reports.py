@@ -31,12 +31,15 @@ class ReportService:
         from bot.services.report_files import DetailRow, build_workbook
 
         svc = self.checkins
+        history = svc.history(period)
+        files = svc.evidence_counts()
         rows = [
             DetailRow(period=c.period, unit=u.name, unit_kind=u.kind, item_id=c.item_id,
                       item_title=svc.title(c.item_id, c.plan_id), status=c.status, note=c.note, reporter=c.reporter,
                       created_at=svc.local(c.created_at), superseded=c.superseded,
-                      plan=f"{svc.plans.get(c.plan_id).year}年")
-            for c, u in svc.history(period)
+                      plan=f"{svc.plans.get(c.plan_id).year}年", files=files.get(c.id, 0),
+                      proxy=c.proxy_name or "")
+            for c, u in history
         ]
         summary_period = period or svc.period_now()
         data = build_workbook(detail=rows, matrix=self.matrix(summary_period))

@@ -20,21 +20,66 @@ def ask_note(item_id: str, status: str) -> str:
             f"（第3步/共4步）请用一两句话说明进展（不超过500字），直接发送文字即可。\n不需要说明请发送「无」。")
 
 
-def summary(item_id: str, title: str, status: str, note: str, correcting: bool = False) -> str:
+def summary(item_id: str, title: str, status: str, note: str, correcting: bool = False, files: int = 0) -> str:
     head = "📝 <b>请确认更正内容</b>（第4步/共4步）" if correcting else "📝 <b>请确认填报内容</b>（第4步/共4步）"
     return (f"{head}\n事项：{esc(item_id)} {esc(title)}\n状态：{STATUS_ICON.get(status, '')}{esc(status)}\n"
-            f"说明：{esc(note) if note else '（无）'}")
+            f"说明：{esc(note) if note else '（无）'}\n附件：{files} 个"
+            + ("" if files else "（可发送照片或文件作为佐证材料，最多5个）"))
 
 
-def recorded(item_id: str, title: str, status: str, period: str, note: str, corrected: bool = False) -> str:
+def recorded(item_id: str, title: str, status: str, period: str, note: str, corrected: bool = False,
+             files: int = 0, checkin_id: int | None = None) -> str:
     head = "✅ 已记录（已更正，原记录保留在历史中）" if corrected else "✅ 已记录"
+    attached = (f"\n附件：{files} 个" + (f"（/evidence {checkin_id} 可重新查看）" if checkin_id else "")) if files else ""
     return (f"{head}：{esc(item_id)} {esc(title)} — {STATUS_ICON.get(status, '')}{esc(status)}"
-            f"（{esc(period)} 期）" + (f"\n说明：{esc(note)}" if note else "") + "\n发送 /mine 查看本单位填报。")
+            f"（{esc(period)} 期）" + (f"\n说明：{esc(note)}" if note else "") + attached
+            + "\n发送 /mine 查看本单位填报。")
+
+
+def evidence_received(n: int, limit: int) -> str:
+    return (f"📎 已收到附件（{n}/{limit}）。请继续发送文字说明进展；不需要说明请发送「无」。"
+            "也可以再发照片或文件。")
+
+
+def too_many_files(limit: int) -> str:
+    return f"❌ 每次填报最多 {limit} 个附件，这个没有保存。请发送文字说明，或点「确认」。"
+
+
+EVIDENCE_USAGE = "查看填报附件：<code>/evidence 填报编号</code>，例：<code>/evidence 12</code>（编号见 /mine）。"
+
+
+def evidence_header(checkin_id: int, unit: str, item_id: str, n: int) -> str:
+    if not n:
+        return f"填报 #{checkin_id}（{esc(unit)} {esc(item_id)}）没有附件。"
+    return f"📎 填报 #{checkin_id}（{esc(unit)} {esc(item_id)}）的附件共 {n} 个："
+
+
+def evidence_caption(checkin_id: int, name: str) -> str:
+    return f"填报 #{checkin_id} 附件" + (f"：{esc(name)}" if name else "")
+
+
+CHECKIN_FOR_USAGE = ("代填格式：<code>/checkin_for 单位名称 事项编号 状态 说明</code>\n"
+                     "例：<code>/checkin_for 龙城镇 2.2 已完成 电话报告已走访12户</code>")
+
+
+def unknown_unit(name: str) -> str:
+    return f"❌ 名册里没有「{esc(clip(name, 40))}」这个单位。发送 /units 查看名册。"
+
+
+def recorded_for(unit: str, item_id: str, title: str, status: str, period: str, note: str, admin: str) -> str:
+    return (f"✅ 已代填（{esc(admin)}）：<b>{esc(unit)}</b> {esc(item_id)} {esc(title)} — "
+            f"{STATUS_ICON.get(status, '')}{esc(status)}（{esc(period)} 期）"
+            + (f"\n说明：{esc(note)}" if note else "") + "\n该单位的联络员已收到通知。")
+
+
+def proxy_notice(unit: str, item_id: str, title: str, status: str, period: str, admin: str) -> str:
+    return (f"📝 县双拥办 {esc(admin)} 为 <b>{esc(unit)}</b> 「代填」了 {esc(period)} 期进度："
+            f"{esc(item_id)} {esc(title)} — {STATUS_ICON.get(status, '')}{esc(status)}。\n发送 /mine 查看。")
 
 
 CHECKIN_CANCELLED = "已取消本次填报，没有记录任何内容。"
 CHECKIN_TIMEOUT = "⌛ 填报已超时（30分钟未操作），本次未记录。需要时请重新发送 /checkin。"
-NOTE_NOT_TEXT = "请直接发送<b>文字</b>说明进展（图片、文件暂不支持），或发送 /cancel 取消。"
+NOTE_NOT_TEXT = "请发送<b>文字</b>说明进展，或发送照片、文件作为附件；发送 /cancel 取消。"
 STALE_BUTTON = "这个按钮已失效（属于已结束的填报）。需要时请重新发送 /checkin。"
 
 
@@ -66,14 +111,18 @@ def long_note(n: int) -> str:
     return f"❌ 说明有 {n} 字，超过了500字的上限。请精简后重新发送（本次填报仍保留，可直接再发一次）。"
 
 
-def mine(unit: str, rows: Sequence, titles: dict, tz) -> str:  # noqa: ANN001
-    """/mine: ``titles`` maps each check-in's id to its item's title (in the plan it was made under)."""
+def mine(unit: str, rows: Sequence, titles: dict, tz, files: dict | None = None) -> str:  # noqa: ANN001
+    """/mine: ``titles`` maps each check-in's id to its item's title (in the plan it was made
+    under), ``files`` to its number of attachments."""
     if not rows:
         return f"<b>{esc(unit)}</b> 还没有填报记录。发送 /checkin 开始登记。"
     lines = [f"<b>{esc(unit)}</b> 最近的填报："]
     for c in rows:
         mark = "（已更正）" if c.superseded else ""
         fix = "（更正）" if c.corrects_id else ""
+        fix += f"（代填·{esc(clip(c.proxy_name or '', 12))}）" if c.proxy_by else ""
+        n = (files or {}).get(c.id, 0)
+        fix += f" 📎{n}（/evidence {c.id}）" if n else ""
         lines.append(f"{when(c.created_at, tz)} {esc(c.item_id)} {esc(clip(titles.get(c.id, ''), 16))} "
                      f"{STATUS_ICON.get(c.status, '')}{esc(c.status)}{fix}{mark}"
                      + (f"\n　　{esc(clip(c.note, 80))}" if c.note else ""))
@@ -96,7 +145,9 @@ def progress(p, total_units: int | None = None) -> str:  # noqa: ANN001 - checki
     if p.units:
         lines += ["", "<b>各单位</b>"]
         for unit, st in p.units:
-            cells = " ".join(f"{STATUS_ICON[s]}{esc(i)}" for i, s in sorted(st.items(), key=lambda kv: _key(kv[0])))
+            cells = " ".join(f"{STATUS_ICON[s]}{esc(i)}"
+                             + (f"（代填·{esc(clip(p.proxied[(unit.id, i)], 8))}）" if (unit.id, i) in p.proxied else "")
+                             for i, s in sorted(st.items(), key=lambda kv: _key(kv[0])))
             lines.append(f"{esc(unit.name)}：{cells}")
     if p.missing:
         lines += ["", f"<b>未填报（{len(p.missing)}）</b>", "、".join(esc(u.name) for u in p.missing)]

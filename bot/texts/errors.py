@@ -18,6 +18,8 @@ from bot.texts.checkins import (
 from bot.texts.common import ADMIN_ONLY, GENERIC_ERROR, esc
 from bot.texts.onboarding import INVITE_ERRORS
 
+_WHAT = {"checkin": "这条填报（编号不存在，或不属于您的单位）", "unit": "这个单位", "event": "这个活动"}
+
 
 def error_text(exc: AppError, *, item_ids: Sequence[str] = ()) -> str:
     """The one place domain errors become user text."""
@@ -32,7 +34,7 @@ def error_text(exc: AppError, *, item_ids: Sequence[str] = ()) -> str:
 
         return esc(plan_error(exc.reason, exc.data))
     if isinstance(exc, NotFound):
-        return f"❌ 找不到{esc(exc.what)}。"
+        return f"❌ 找不到{_WHAT.get(exc.what, esc(exc.what))}。"
     if isinstance(exc, BadInput):
         key = exc.message
         simple = {
@@ -47,6 +49,10 @@ def error_text(exc: AppError, *, item_ids: Sequence[str] = ()) -> str:
             return bad_item(item_ids)
         if key == "oneline_usage":
             return oneline_usage(item_ids)
+        if key.startswith("too_many_files"):
+            from bot.texts.checkins import too_many_files
+
+            return too_many_files(int(key.split(":")[1]) if ":" in key else 5)
         if key.startswith("long_note_oneline"):
             return long_note_oneline(int(key.split(":")[1]) if ":" in key else 501)
         if key.startswith("long_note"):

@@ -1,0 +1,121 @@
+"""Check-in additions over loopback HTTP: evidence at the note step, /evidence for the unit and
+admins only, 代填 marked everywhere it shows, everyday status words, /checkin 2.2 at the status
+step, /cancel of an admin's broadcast preview. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from tests.conftest import bind, say
+from tests.harness import ADMIN
+from tests.test_e2e_checkin import button, to_note_step
+
+
+@pytest.fixture
+def db_url(any_db_url):
+    return any_db_url
+
+
+def test_evidence_photos_and_documents_at_the_note_step(emu, bot):
+    bind(emu, 7, "龙城镇", name="张三")
+    bind(emu, 8, "三合街道", name="李四")
+    to_note_step(emu, 7, "2.2")
+    emu.user_photo(7)
+    assert "1/5" in emu.wait_for(chat_id=7, contains="已收到附件").plain
+    emu.user_document(7, file_name="走访名单.pdf")
+    emu.wait_for(chat_id=7, contains="2/5")
+    summary = say(emu, 7, "已走访12户", contains="请确认")
+    assert "附件：2" in summary.plain
+    emu.user_photo(7)  # still possible before 确认
+    summary = emu.wait_for(chat_id=7, contains="附件：3")
+    emu.press(7, summary, button(summary, "确认"))
+    done = emu.wait_for(chat_id=7, contains="已记录")
+    assert "附件：3" in done.plain
+    checkin_id = done.plain.split("/evidence ")[1].split()[0]
+
+    mine = say(emu, 7, "/mine", contains="📎3")
+    assert f"/evidence {checkin_id}" in mine.plain
+    mark = emu.mark()
+    say(emu, 7, f"/evidence {checkin_id}", contains="附件共 3 个")
+    resent = emu.replies(mark, chat_id=7)
+    assert [m.method for m in resent].count("sendPhoto") == 2 and [m.method for m in resent].count("sendDocument") == 1
+    say(emu, 8, f"/evidence {checkin_id}", contains="找不到")  # another unit's member
+    say(emu, 9, f"/evidence {checkin_id}", contains="找不到")  # a guest
+    say(emu, ADMIN, f"/evidence {checkin_id}", contains="附件共 3 个")
+
+    emu.user_message(ADMIN, "/export")
+    doc = emu.wait_for(lambda m: (m.filename or "").endswith(".xlsx"), chat_id=ADMIN, timeout=30)
+    ws = openpyxl.load_workbook(io.BytesIO(doc.document))["明细"]
+    header = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[1] == "龙城镇")
+    assert row[header.index("附件")] == 3
+    assert not emu.rejected
+
+
+def test_at_most_five_files_and_a_caption_is_the_note(emu, bot):
+    bind(emu, 7, "龙城镇")
+    to_note_step(emu, 7, "1.1")
+    for n in range(1, 6):
+        emu.user_photo(7)
+        emu.wait_for(chat_id=7, contains=f"{n}/5")
+    emu.user_photo(7)
+    assert "最多 5 个" in emu.wait_for(chat_id=7, contains="附件").plain
+    say(emu, 7, "/cancel", contains="取消")  # the files of a cancelled flow are not kept
+    to_note_step(emu, 7, "1.1")
+    emu.user_photo(7, caption="宣传栏照片，已更新")
+    summary = emu.wait_for(chat_id=7, contains="请确认")
+    assert "宣传栏照片，已更新" in summary.plain and "附件：1" in summary.plain
+
+
+def test_checkin_for_is_marked_everywhere(emu, bot):
+    bind(emu, 7, "龙城镇", name="张三")
+    emu.user_message(ADMIN, "/checkin_for 龙城镇 2.2 已完成 电话报告已走访12户", first_name="王主任")
+    done = emu.wait_for(chat_id=ADMIN, contains="已代填")
+    assert "龙城镇" in done.plain and "王主任" in done.plain
+    notice = emu.wait_for(chat_id=7, contains="代填")
+    assert "2.2" in notice.plain
+    assert "代填·王主任" in say(emu, 7, "/mine", contains="龙城镇").plain
+    assert "代填·王主任" in say(emu, ADMIN, "/progress", contains="进度").plain
+    emu.user_message(ADMIN, "/export")
+    doc = emu.wait_for(lambda m: (m.filename or "").endswith(".xlsx"), chat_id=ADMIN, timeout=30)
+    ws = openpyxl.load_workbook(io.BytesIO(doc.document))["明细"]
+    header = [c.value for c in ws[1]]
+    row = next(ws.iter_rows(min_row=2, values_only=True))
+    assert row[header.index("代填")] == "代填·王主任"
+    say(emu, ADMIN, "/checkin_for 不存在的镇 2.2 已完成", contains="没有「不存在的镇」")
+    say(emu, 7, "/checkin_for 龙城镇 2.2 已完成", contains="管理员")  # members may not
+
+
+@pytest.mark.parametrize(("word", "status"), [("完成了", "已完成"), ("做完了", "已完成"), ("已办结", "已完成"),
+                                              ("正在做", "进行中"), ("推进中", "进行中"), ("在办", "进行中"),
+                                              ("还没开始", "未开始"), ("未启动", "未开始")])
+def test_everyday_status_words(emu, bot, word, status):
+    bind(emu, 7, "龙城镇")
+    r = say(emu, 7, f"/checkin 2.2 {word} 说明文字", contains="已记录")
+    assert status in r.plain and "说明文字" in r.plain
+
+
+def test_checkin_with_an_item_opens_the_status_step(emu, bot):
+    bind(emu, 7, "龙城镇")
+    st = say(emu, 7, "/checkin 三（二）", contains="状态")
+    assert "3.2" in st.plain
+    emu.press(7, st, button(st, "⏳"))
+    emu.wait_for(chat_id=7, contains="说明")
+    summary = say(emu, 7, "无", contains="请确认")
+    emu.press(7, summary, button(summary, "确认"))
+    assert "3.2" in emu.wait_for(chat_id=7, contains="已记录").plain
+
+
+def test_cancel_also_cancels_a_broadcast_preview(emu, bot):
+    say(emu, 7, "/start", contains="双拥助手")
+    preview = say(emu, ADMIN, "/broadcast 请于本月25日前完成填报", contains="群发预览")
+    confirm = button(preview, "确认")  # an old client may still show the button after the edit
+    say(emu, ADMIN, "/cancel", contains="已取消这条群发")
+    assert "已取消" in preview.plain and not preview.buttons  # the preview itself says so
+    mark = emu.mark()
+    emu.press(ADMIN, preview, confirm)
+    emu.wait_idle(after=mark)
+    assert not [m for m in emu.replies(mark, chat_id=7)]  # nothing sent
