@@ -48,7 +48,7 @@ from zoneinfo import ZoneInfo
 from bot.errors import DateError
 
 DEFAULT_TIME = time(9, 0)
-MAX_AHEAD = timedelta(days=2 * 366)
+MAX_YEARS = 2  # a date further ahead than this many calendar years is a typo
 WEEKDAYS = "一二三四五六日"
 
 # --- numerals ------------------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def _read(text: str, pos: int) -> _Parsed | None:
             return None
         p.hour, p.minute, cur = h, mi, m.end()
         p.leading_zero = m["h"].isdigit() and (m["h"].startswith("0") or len(m["h"]) == 2)
-    if p.kind is None and p.hour is None:
+    if p.kind is None and p.hour is None and p.part is None:
         return None
     if p.kind == "dom" and p.hour is None and p.part is None and cur < len(text) \
             and not _BOUNDARY.match(text, cur):
@@ -332,20 +332,26 @@ def _resolve(p: _Parsed, typed: str, now_local: datetime) -> tuple[datetime, tup
     return at(day), tuple(dict.fromkeys(assumed))
 
 
-def _finish(text: str, p: _Parsed, now: datetime, tz: ZoneInfo, max_ahead: timedelta, rest: str) -> When:
+def years_ahead(moment: datetime, years: int) -> datetime:
+    """The same wall-clock moment ``years`` calendar years later (29 February becomes the 28th)."""
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def _finish(text: str, p: _Parsed, now: datetime, tz: ZoneInfo, max_years: int, rest: str) -> When:
     typed = text[p.start:p.end].strip()
     now_local = now.astimezone(tz)
     naive, assumed = _resolve(p, typed, now_local)
     naive_now = now_local.replace(tzinfo=None)
-    if naive <= naive_now:
+    if naive <= naive_now:  # compared on the wall clock: year 1 cannot be converted to UTC
         raise DateError("past", typed=typed, at=naive.replace(tzinfo=tz), now=now_local)
-    if naive - naive_now > max_ahead + timedelta(days=1):  # (a day of slack for the wall clock)
+    if naive > years_ahead(naive_now, max_years):
         raise DateError("far", typed=typed, at=naive.replace(tzinfo=tz), now=now_local)
     local = naive.replace(tzinfo=tz)
     if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
         raise DateError("dst_gap", typed=typed, at=local, hour=naive.hour, minute=naive.minute)
-    if local - now_local > max_ahead or local <= now_local:
-        raise DateError("far" if local > now_local else "past", typed=typed, at=local, now=now_local)
     return When(at=local, rest=" ".join(_LEAD.sub("", rest).split()), typed=typed, assumed=assumed)
 
 
@@ -355,23 +361,23 @@ def normalise(text: str) -> str:
     return "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
 
 
-def resolve(text: str, *, now: datetime, tz: ZoneInfo, max_ahead: timedelta = MAX_AHEAD) -> When:
+def resolve(text: str, *, now: datetime, tz: ZoneInfo, max_years: int = MAX_YEARS) -> When:
     """The date and time at the start of ``text`` (else at its end) resolved against ``now``
     (aware) in ``tz``; the rest of the text is ``When.rest``.
 
     Raises DateError with ``reason``: ``missing`` (no date or time found), ``no_date`` (2月30日),
     ``no_time`` (25:00, 上午15点), ``ambiguous`` (3点 with no 上午/下午), ``need_hour`` (明天下午),
     ``weekday`` (a bracketed weekday that is not the date's), ``past``, ``far`` (more than
-    ``max_ahead`` ahead), ``dst_gap`` (a wall-clock time that does not exist in ``tz``)."""
+    ``max_years`` calendar years ahead), ``dst_gap`` (a wall-clock time that does not exist in ``tz``)."""
     text = normalise(text).strip()
     p = _read(text, 0)
     if p is not None:
-        return _finish(text, p, now, tz, max_ahead, text[p.end:])
+        return _finish(text, p, now, tz, max_years, text[p.end:])
     # the title first and the date last: "座谈会 明天下午3点"
     for i in range(1, len(text)):
         p = _read(text, i)
         if p is not None and p.kind is not None and not text[p.end:].strip():
-            return _finish(text, p, now, tz, max_ahead, text[:i])
+            return _finish(text, p, now, tz, max_years, text[:i])
     raise DateError("missing", typed=text)
 
 
