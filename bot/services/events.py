@@ -669,7 +669,7 @@ class EventService:
             chats = self.recipients(at=now)
             if key == CANCEL_KEY:
                 kind, changed, others = "cancelled", [c for c in chats if c in reminded], []
-            elif ev.revision == 0:  # n0: added so close that offsets had passed; nobody reminded yet
+            elif key == notice_key(0, everyone=True):  # added so close that offsets had passed
                 kind, changed, others = "new", [], chats
             else:
                 kind = "moved"
