@@ -45,12 +45,12 @@ def date_error(exc) -> str:  # noqa: ANN001 - bot.errors.DateError
         day = (f"{exc.year}年" if exc.year else "") + (f"{exc.month}月" if exc.month else "") + f"{exc.day}日"
         return f"❌ 日期不存在：{esc(day)}。请检查月份和日期，例：<code>2026-12-20</code> 或 <code>12月20日</code>。"
     if r == "no_time":
-        part = esc(exc.part or "")
-        return (f"❌ 时间不存在：{part}{exc.hour}点{exc.minute or 0:02d}分{typed}。"
+        shown = typed or f"{esc(exc.part or '')}{exc.hour}点{exc.minute or 0:02d}分"
+        return (f"❌ 时间不存在：{shown}。"
                 "请写 00:00 到 23:59 之间的时间，例：<code>09:30</code>、<code>下午3点</code>。")
     if r == "ambiguous":
         h, m = exc.hour, exc.minute or 0
-        return (f"❓ {typed}是凌晨还是下午？请写明 <code>上午{h}点</code>/<code>下午{h}点</code>，"
+        return (f"❓ {typed}是凌晨还是下午？请写明 <code>凌晨{h}点</code>/<code>下午{h}点</code>，"
                 f"或用24小时制：<code>{h:02d}:{m:02d}</code> 或 <code>{h + 12}:{m:02d}</code>。")
     if r == "need_hour":
         return (f"❓ {esc(exc.part or '')}几点？请写上时间，例：<code>明天{esc(exc.part or '下午')}3点</code> "
@@ -98,19 +98,20 @@ def event_error(exc) -> str:  # noqa: ANN001 - bot.errors.EventError
 
 # --- previews and results ------------------------------------------------------------------------
 
-_ASSUMED = {"year": "未写年份，按最近的这一天", "relative": "按今天（{today}）推算", "time": "未写时间，按 09:00"}
+_ASSUMED = {"relative": "今天是{today}", "year": "未写年份，按最近的这一天", "time": "未写时间，按 09:00"}
 
 
 def _assumed(assumed, now: datetime, tz) -> str:  # noqa: ANN001
+    """A line saying what was inferred (today's date, the year, the time), or nothing."""
     notes = [_ASSUMED[a].format(today=when_full(now, tz)[:-5]) for a in assumed if a in _ASSUMED]
-    return f"（{'；'.join(notes)}）" if notes else ""
+    return f"\n说明：{'；'.join(notes)}。" if notes else ""
 
 
 def _plan_lines(plans, tz) -> list[str]:  # noqa: ANN001
     lines = []
     for p in plans:
         if p.skipped:
-            lines.append(f"· <s>{when(p.due_at, tz)}</s>（{_ahead(p.offset)}）— 已过，不再推送")
+            lines.append(f"· <s>{when_full(p.due_at, tz)}</s>（{_ahead(p.offset)}）— 已过，不再推送")
         else:
             lines.append(f"· {when_full(p.due_at, tz)}（{_ahead(p.offset)}）")
     return lines
@@ -119,7 +120,7 @@ def _plan_lines(plans, tz) -> list[str]:  # noqa: ANN001
 def event_preview_add(title: str, at: datetime, assumed, now: datetime, tz, typed: str) -> str:  # noqa: ANN001
     return (f"📅 <b>请确认要添加的活动</b>\n标题：<b>{esc(title)}</b>\n"
             f"时间：<b>{when_full(at, tz)}</b>（北京时间）\n"
-            f"您写的是「{esc(typed)}」{_assumed(assumed, now, tz)}，距现在 {span(at - now)}。\n\n"
+            f"您写的是「{esc(typed)}」，距现在 {span(at - now)}。{_assumed(assumed, now, tz)}\n\n"
             "日期无误请点「确认」，有误请点「取消」后重新输入。")
 
 
@@ -130,7 +131,7 @@ def event_preview_edit(ev, title: str, at: datetime, assumed, now: datetime, tz,
              f"原时间：{old}", f"新时间：<b>{when_full(at, tz)}</b>（北京时间）"]
     if title != ev.title:
         lines.append(f"新标题：<b>{esc(title)}</b>")
-    lines.append(f"您写的是「{esc(typed)}」{_assumed(assumed, now, tz)}。")
+    lines.append(f"您写的是「{esc(typed)}」。{_assumed(assumed, now, tz)}")
     if reminded:
         lines.append(f"已收到提醒的 {reminded} 人将收到一条「时间变更」通知。")
     lines.append("\n无误请点「确认」，有误请点「取消」。")
