@@ -44,6 +44,7 @@ ADMIN_COMMANDS = USER_COMMANDS + [
     ("chart", "进度图"),
     ("remind_missing", "催办未填报单位"),
     ("event_add", "添加活动"),
+    ("event_edit", "活动改期"),
     ("event_del", "删除活动"),
     ("broadcast", "群发通知"),
     ("broadcasts", "群发记录"),

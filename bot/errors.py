@@ -47,3 +47,28 @@ class PlanError(AppError):
         super().__init__(reason)
         self.reason = reason
         self.data = data
+
+class DateError(AppError):
+    """A date or time that cannot be used (bot/dates.py). ``reason``: missing | no_date | no_time |
+    ambiguous | need_hour | weekday | past | far | dst_gap. ``typed`` is what the user wrote; the
+    other fields carry the values involved (``at``/``now`` aware, in the bot's timezone)."""
+
+    def __init__(self, reason: str, *, typed: str = "", at=None, now=None, year: int | None = None,  # noqa: ANN001
+                 month: int | None = None, day: int | None = None, hour: int | None = None,
+                 minute: int | None = None, part: str | None = None, weekday: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.typed, self.at, self.now = reason, typed, at, now
+        self.year, self.month, self.day, self.hour, self.minute = year, month, day, hour, minute
+        self.part, self.weekday = part, weekday
+
+
+class EventError(AppError):
+    """An event command that cannot be carried out (bot/services/events.py). ``reason``: usage |
+    edit_usage | del_usage | no_title | long_title (length, limit) | duplicate (event_id, title) |
+    not_found (event_id) | started (event_id, title) | unchanged (event_id) | stale (the preview is
+    out of date) | done (the preview was already confirmed or cancelled)."""
+
+    def __init__(self, reason: str, *, event_id: int | None = None, title: str = "",
+                 length: int = 0, limit: int = 0) -> None:
+        super().__init__(reason)
+        self.reason, self.event_id, self.title, self.length, self.limit = reason, event_id, title, length, limit

@@ -1,4 +1,5 @@
-"""Check-in periods: monthly ``2026-11`` or quarterly ``2026-Q4``, and their deadlines."""
+"""Check-in periods: monthly ``2026-11`` or quarterly ``2026-Q4``, and their deadlines; periods as
+people type them (``十一月``, ``上个月``, ``2026年第四季度``) resolved against today."""
 
 from __future__ import annotations
 
@@ -13,6 +14,13 @@ _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 _TYPED_MONTH = re.compile(r"^(?:(\d{4})(?:[-/.]|年))?(\d{1,2})(?:月份?)?$")
 _TYPED_QUARTER = re.compile(r"^(?:(\d{4})(?:[-/.]|年)?)?(?:Q|第)([1-4一二三四])(?:季度?)?$", re.IGNORECASE)
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4}
+FIRST_YEAR = 2000  # no 双拥 check-in period before this; "0000-01" is a typo, not a period
+_NUM = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
+_YEAR = r"(\d{4}|[〇零○一二三四五六七八九]{4})"
+_ANY_MONTH = re.compile(rf"^(?:{_YEAR}(?:[-/.]|年))?{_NUM}(?:月份?)?$")
+_ANY_QUARTER = re.compile(rf"^(?:{_YEAR}(?:[-/.]|年)?)?(?:Q|第)?([1-4一二三四])(?:季度?)?$", re.IGNORECASE)
+_REL = re.compile(r"^(本|这个?|這個?|当|當|上上个?|上一?个?|上一?個?|下一?个?|下一?個?)(月|季度?)(?:份)?$")
+_REL_STEP = {"本": 0, "这": 0, "這": 0, "当": 0, "當": 0, "上上": -2, "上": -1, "上一": -1, "下": 1, "下一": 1}
 
 
 def period_of(moment: datetime, kind: str, tz: ZoneInfo) -> str:
@@ -35,7 +43,7 @@ def normalise_period(text: str, kind: str, year: int | None = None) -> str | Non
         if y is None and (year is None or "月" not in t):  # a bare "11" is not a period
             return None
         y_int = int(y) if y is not None else year
-        if not 1 <= month <= 12 or y_int is None:
+        if not 1 <= month <= 12 or y_int is None or y_int < FIRST_YEAR:
             return None
         if kind == "quarterly":
             return f"{y_int}-Q{(month - 1) // 3 + 1}"
@@ -47,8 +55,60 @@ def normalise_period(text: str, kind: str, year: int | None = None) -> str | Non
         if y is None and year is None:
             return None
         q = m.group(2)
-        return f"{int(y) if y is not None else year}-Q{_CN_DIGIT.get(q) or int(q)}"
+        y_int = int(y) if y is not None else year
+        if y_int is None or y_int < FIRST_YEAR:
+            return None
+        return f"{y_int}-Q{_CN_DIGIT.get(q) or int(q)}"
     return None
+
+
+def parse_period(text: str, kind: str, today: date) -> str | None:
+    """A period as people type it -> canonical ``2026-11`` / ``2026-Q4``, or None.
+
+    Accepts everything :func:`normalise_period` does, plus Chinese numerals (``十一月``,
+    ``二〇二六年十一月``), ``本月/这个月/上个月/上上个月/下个月``, ``本季度/上季度/四季度/第四季度/Q4``.
+    A month or quarter without a year is the most recent one not after ``today`` (in January,
+    ``十一月`` is last November). Years from :data:`FIRST_YEAR` to next year. With quarterly
+    periods a month names its quarter; with monthly periods a quarter is not one period (None)."""
+    from bot.dates import cn_int, normalise
+
+    t = "".join(normalise(text).split())
+    if m := _REL.match(t):
+        step = _REL_STEP[m.group(1).rstrip("个個")]
+        if m.group(2) == "月":
+            index = today.year * 12 + today.month - 1 + step
+            y, month = divmod(index, 12)
+            return _month_period(y, month + 1, kind)
+        if kind != "quarterly":
+            return None
+        index = today.year * 4 + (today.month - 1) // 3 + step
+        y, q = divmod(index, 4)
+        return f"{y}-Q{q + 1}"
+    if (m := _ANY_MONTH.match(t)) and (m.group(1) is not None or "月" in t):
+        month = cn_int(m.group(2))
+        if month is None or not 1 <= month <= 12:
+            return None
+        if m.group(1) is None:
+            y = today.year if month <= today.month else today.year - 1
+        else:
+            y = cn_int(m.group(1)) or 0
+        return _month_period(y, month, kind) if FIRST_YEAR <= y <= today.year + 1 else None
+    if m := _ANY_QUARTER.match(t):
+        if kind != "quarterly" or not ("季" in t or "Q" in t.upper()):
+            return None
+        q = cn_int(m.group(2)) or 0
+        if m.group(1) is None:
+            y = today.year if q <= (today.month - 1) // 3 + 1 else today.year - 1
+        else:
+            y = cn_int(m.group(1)) or 0
+        return f"{y}-Q{q}" if FIRST_YEAR <= y <= today.year + 1 else None
+    return None
+
+
+def _month_period(year: int, month: int, kind: str) -> str:
+    if kind == "quarterly":
+        return f"{year}-Q{(month - 1) // 3 + 1}"
+    return f"{year}-{month:02d}"
 
 
 def last_month(period: str) -> tuple[int, int]:

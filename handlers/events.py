@@ -1,4 +1,5 @@
-"""/events, /event_add, /event_del, and the jobs that push reminders and deadline pushes.
+"""/events, /event_add, /event_edit, /event_del, their 「确认」 buttons, and the jobs that push
+reminders, notices of changed events and deadline pushes.
 
 The database is the source of truth (bot/services/events.py). The JobQueue only triggers:
 - ``sweep`` every SWEEP_SECONDS: settles reminders whose event started while the bot was down,
@@ -6,27 +7,36 @@ The database is the source of truth (bot/services/events.py). The JobQueue only 
   then re-plans the punctual jobs;
 - one ``run_once`` job per reminder due within HORIZON (name ``ev:<event id>:<offset>``), so a
   reminder leaves at its second rather than at the next sweep. Jobs are rebuilt from the
-  database at start-up and whenever an event is added or deleted.
-Every send is claim-then-send, so the two triggers (or two restarts) never deliver twice.
+  database at start-up and whenever an event is added, moved or deleted;
+- a notice owed after a change (「时间变更」, 「已取消」, one notice at once when reminders' times
+  had passed) is sent by a job started right after the change, and by every sweep until settled.
+Every send is claim-then-send, so the triggers (or restarts) never deliver twice.
+
+Dates are typed as people type them (bot/dates.py). A fully written date and time (year, month,
+day, time) is acted on at once; anything inferred (明天, 下周五, a month-day without a year, no
+time) is echoed in full with 「确认」/「取消」 buttons (``ev:ok:<action id>`` / ``ev:no:<id>``,
+≤ 64 bytes), the pending action stored in the database (EventAction) so that it survives a
+restart and a second 确认 does nothing. /event_del always asks first.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import unicodedata
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from telegram import Update
-from telegram.ext import Application, CommandHandler, Job
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Job
 
 from bot import texts
 from bot.context import BotContext
-from bot.errors import BadInput
+from bot.errors import AppError
+from bot.models import EventAction
 from bot.services import Services
-from bot.services.events import DeadlineWork, DueReminder
-from handlers.common import admin_only, args_text, once, reply
+from bot.services.events import DeadlineWork, DueReminder, NoticeWork
+from handlers.common import admin_only, answer, args_text, edit_or_reply, keyboard, once, reply
 from handlers.push import push_one
 
 log = logging.getLogger(__name__)
@@ -34,6 +44,7 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 15.0
 HORIZON = timedelta(hours=6)
 _JOB_KW = {"misfire_grace_time": 3600, "coalesce": True}
+_DATA = re.compile(r"^ev:(ok|no):(\d{1,12})$")
 
 
 @dataclass
@@ -62,27 +73,91 @@ async def events_cmd(update: Update, context: BotContext) -> None:
                                           context.is_admin(user.id if user else None)))
 
 
+def _confirm_markup(action: EventAction) -> InlineKeyboardMarkup | None:
+    return keyboard([[(texts.EV_CONFIRM, f"ev:ok:{action.id}"), (texts.EV_CANCEL, f"ev:no:{action.id}")]])
+
+
 @admin_only
 @once
 async def event_add(update: Update, context: BotContext) -> None:
-    """/event_add YYYY-MM-DD HH:MM 标题: add an event and plan its reminders."""
-    svc = context.services.events
-    event, plans = svc.add_text(args_text(update), created_by=update.effective_user.id)
-    plan_jobs(context.application)
-    await reply(update, texts.event_added(event, plans, svc.clock.now(), svc.tz,
-                                          len(svc.recipients())))
+    """/event_add 日期 时间 标题: add at once when fully written, else preview with 确认/取消."""
+    svc, user = context.services.events, update.effective_user
+    when = svc.read(args_text(update))
+    now = svc.clock.now()
+    if when.explicit:
+        event, plans = svc.add_checked(title=when.rest, starts_at=when.at, created_by=user.id)
+        after_change(context.application)
+        await reply(update, texts.event_added(event, plans, now, svc.tz, len(svc.recipients())))
+        return
+    action = svc.propose("add", chat_id=update.effective_chat.id, created_by=user.id, title=when.rest,
+                         starts_at=when.at)
+    await reply(update, texts.event_preview_add(when.rest, when.at, when.assumed, now, svc.tz, when.typed),
+                _confirm_markup(action))
+
+
+@admin_only
+@once
+async def event_edit(update: Update, context: BotContext) -> None:
+    """/event_edit ID 日期 时间 [新标题]: move (and rename) an event; preview unless fully written."""
+    svc, user = context.services.events, update.effective_user
+    event_id, rest = svc.event_id(args_text(update), usage="edit_usage")
+    ev = svc.live(event_id)
+    when = svc.read(rest, usage="edit_usage", need_title=False)
+    title, now = when.rest or ev.title, svc.clock.now()
+    if when.explicit:
+        moved = svc.move(event_id, starts_at=when.at, title=title)
+        after_change(context.application)
+        await reply(update, texts.event_moved(moved, svc.plan_now(moved.event), now, svc.tz))
+        return
+    action = svc.propose("edit", chat_id=update.effective_chat.id, created_by=user.id, event_id=event_id,
+                         title=title, starts_at=when.at)
+    await reply(update, texts.event_preview_edit(ev, title, when.at, when.assumed, now, svc.tz, when.typed,
+                                                 svc.reminded_count(event_id)), _confirm_markup(action))
 
 
 @admin_only
 @once
 async def event_del(update: Update, context: BotContext) -> None:
-    """/event_del ID: remove an event and its pending reminders."""
-    raw = unicodedata.normalize("NFKC", args_text(update)).lstrip("#").strip()
-    if not raw.isdigit():
-        raise BadInput(texts.EVENT_DEL_USAGE)
-    event = context.services.events.delete(int(raw))
-    unschedule(context.application, event.id)
-    await reply(update, texts.event_deleted(event, context.services.events.tz))
+    """/event_del ID: ask 「确认」, then remove the event and its pending reminders."""
+    svc = context.services.events
+    event_id, _rest = svc.event_id(args_text(update), usage="del_usage")
+    ev = svc.live(event_id)
+    action = svc.propose("del", chat_id=update.effective_chat.id, created_by=update.effective_user.id,
+                         event_id=event_id)
+    await reply(update, texts.event_preview_del(ev, svc.tz, svc.reminded_count(event_id)), _confirm_markup(action))
+
+
+@admin_only
+async def on_button(update: Update, context: BotContext) -> None:
+    """「确认」/「取消」 of an event preview: the stored action is carried out (or dropped) once."""
+    q = update.callback_query
+    m = _DATA.match(q.data or "")
+    if m is None:
+        await answer(update)
+        return
+    svc, action_id = context.services.events, int(m.group(2))
+    try:
+        if m.group(1) == "no":
+            action = svc.cancel_action(action_id)
+            await edit_or_reply(update, texts.event_action_cancelled(action.kind))
+            await answer(update, texts.CANCELLED)
+            return
+        done = svc.confirm(action_id)
+    except AppError as exc:  # already handled, stale, or no longer possible: say so, drop the buttons
+        await edit_or_reply(update, texts.error_text(exc))
+        await answer(update)
+        return
+    after_change(context.application)
+    now = svc.clock.now()
+    if done.action.kind == "add":
+        text = texts.event_added(done.event, done.plans, now, svc.tz, len(svc.recipients()))
+    elif done.action.kind == "edit" and done.moved is not None:
+        text = texts.event_moved(done.moved, done.plans, now, svc.tz)
+    else:
+        text = texts.event_deleted(done.event, svc.tz)
+        unschedule(context.application, done.event.id)
+    await edit_or_reply(update, text)
+    await answer(update)
 
 
 # --- scheduling --------------------------------------------------------------------------------
@@ -110,6 +185,22 @@ def plan_jobs(app: Application) -> int:
         rt.jobs[name] = (due.due_at, job)
         added += 1
     return added
+
+
+def after_change(app: Application) -> None:
+    """An event was added, moved or deleted: re-plan the punctual jobs and send any notice owed
+    now (the sweeps send it too, should this process not be the sender or stop meanwhile)."""
+    plan_jobs(app)
+    app.job_queue.run_once(_notices, when=0, name="events:notices", job_kwargs=_JOB_KW)
+
+
+async def _notices(context: BotContext) -> None:
+    app = context.application
+    if not context.services.lease.is_leader:
+        return
+    async with _rt(app).lock:
+        for work in context.services.events.notice_work():
+            await send_notice(app, work)
 
 
 def unschedule(app: Application, event_id: int) -> None:
@@ -151,6 +242,8 @@ async def sweep(app: Application, *, full: bool = False) -> None:
         svc.skip_expired(full=full)
         for due in svc.due_reminders():
             await send_reminder(app, due)
+        for notice in svc.notice_work():
+            await send_notice(app, notice)
         for work in svc.deadline_work():
             await send_deadline(app, work)
     plan_jobs(app)
@@ -183,6 +276,29 @@ async def send_reminder(app: Application, due: DueReminder) -> tuple[int, int]:
     return sent, failed
 
 
+async def send_notice(app: Application, work: NoticeWork) -> tuple[int, int]:
+    """Claim-then-send a changed event's notice (key ``work.key``) to each recipient, then settle
+    it. Those already reminded get 「时间变更」/「已取消」; the others, when owed, one notice now."""
+    svc = _services(app).events
+    now, tz = svc.clock.now(), svc.tz
+    if work.kind == "cancelled":
+        batches = [(texts.notice_cancelled(work.title, work.starts_at, tz), work.changed)]
+    else:
+        batches = [(texts.notice_moved(work.title, work.moved_from, work.starts_at, now, tz), work.changed),
+                   (texts.notice_soon(work.title, work.starts_at, now, tz), work.others)]
+    sent = failed = 0
+    for text, chats in batches:
+        for chat_id in chats:
+            if not svc.claim(work.event_id, work.key, chat_id):
+                continue  # already sent (or in doubt after a crash): never twice
+            ok = await _deliver(app, chat_id, text)
+            svc.record(work.event_id, work.key, chat_id, "sent" if ok else "failed")
+            sent, failed = sent + ok, failed + (not ok)
+    svc.settle_notice(work.event_id, work.key)
+    log.info("notice %s (%s) of event %s: %d sent, %d failed", work.key, work.kind, work.event_id, sent, failed)
+    return sent, failed
+
+
 async def send_deadline(app: Application, work: DeadlineWork) -> tuple[int, int]:
     svc = _services(app).events
     now, tz = svc.clock.now(), svc.tz
@@ -209,7 +325,9 @@ async def send_deadline(app: Application, work: DeadlineWork) -> tuple[int, int]
 def register(app: Application):  # noqa: ANN201 - returns the start-up hook
     app.add_handler(CommandHandler("events", events_cmd))
     app.add_handler(CommandHandler("event_add", event_add))
+    app.add_handler(CommandHandler("event_edit", event_edit))
     app.add_handler(CommandHandler("event_del", event_del))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^ev:"))
 
     async def startup(app: Application) -> None:
         """Seed events, then rebuild every job from the database; catch-up runs in the first sweep."""

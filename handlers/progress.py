@@ -10,17 +10,19 @@ from telegram.ext import Application, CommandHandler
 from bot import texts
 from bot.context import BotContext
 from bot.errors import BadInput
-from bot.periods import deadline_of
+from bot.periods import deadline_of, parse_period
 from handlers.common import admin_only, args_text, once, reply
 from handlers.push import push_many
 
 
 def _period(context: BotContext, raw: str) -> str | None:
-    """The period named in the arguments (None = all for /export) or the current one."""
+    """The period named in the arguments (None = all for /export) or the current one: typed as
+    people type it (2026-11, 十一月, 上个月, 2026年第四季度; bot/periods.py parse_period)."""
     if not raw:
         return None
     svc = context.services.checkins
-    period = svc.parse_period(raw.split()[0])
+    today = context.services.clock.now().astimezone(context.settings.tz).date()
+    period = parse_period(raw, svc.period_kind, today) or parse_period(raw.split()[0], svc.period_kind, today)
     if period is None:
         raise BadInput(texts.bad_period(svc.period_kind))
     return period

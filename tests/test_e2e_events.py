@@ -38,7 +38,8 @@ def test_event_commands_and_a_reminder_one_minute_before(emu, start_bot):
     say(emu, 7, "/event_add 2026-12-20 09:30 大会", contains="仅限")
     say(emu, ADMIN, "/event_add 2026-02-30 09:30 大会", contains="日期不存在")
     say(emu, ADMIN, "/event_add 2020-01-01 09:30 大会", contains="已经过去")
-    say(emu, ADMIN, "/event_add 明天开会", contains="/event_add 2026-12-20 09:30")
+    say(emu, ADMIN, "/event_add 开会", contains="/event_add 2026-12-20 09:30")
+    say(emu, ADMIN, "/event_add 明天3点 开会", contains="凌晨还是下午")
 
     # an event whose one-minute reminder falls 15-75 s from now; written with / and a full-width colon
     now = datetime.now(SH)
@@ -54,7 +55,9 @@ def test_event_commands_and_a_reminder_one_minute_before(emu, start_bot):
     # a second event at the same time, deleted: its reminder never goes out
     r2 = say(emu, ADMIN, f"/event_add {start:%Y-%m-%d} {start:%H:%M} 取消的活动", contains="已添加")
     other = int(re.search(r"#(\d+)", r2.plain).group(1))
-    say(emu, ADMIN, f"/event_del {other}", contains="已删除")
+    preview = say(emu, ADMIN, f"/event_del {other}", contains="请确认删除")
+    emu.press(ADMIN, preview, preview.button("确认")[1])
+    emu.wait_for(chat_id=ADMIN, contains="已删除", edited=True)
     say(emu, ADMIN, f"/event_del {other}", contains="找不到")
     say(emu, ADMIN, "/event_del abc", contains="/event_del 3")
     say(emu, 7, f"/event_del {event_id}", contains="仅限")
@@ -172,3 +175,176 @@ def test_deadline_pushes_and_digest(emu, start_bot):
     assert "龙城镇" in digest.plain and "甲镇" not in digest.plain.split("仍未填报")[1]
     emu.wait_idle(quiet=0.5, timeout=3)
     assert len(reminders(emu, 7, "填报截止提醒")) == 1  # no late d1
+
+
+# --- dates as people type them, events that move (FakeClock; sweeps called as the job would) ---
+
+WED = datetime(2026, 12, 2, 10, 0, tzinfo=SH)  # a Wednesday morning
+
+
+def _sweep(bot) -> None:  # noqa: ANN001
+    bot.call(event_handlers.sweep(bot.app))
+
+
+def _id(msg) -> int:  # noqa: ANN001
+    return int(re.search(r"#(\d+)", msg.plain).group(1))
+
+
+def _no_generic_errors(emu) -> None:  # noqa: ANN001
+    assert not [m for m in emu.sent if "出了点问题" in m.plain]
+    assert not emu.rejected
+
+
+def test_natural_dates_preview_confirm_once_and_survive_a_restart(emu, start_bot):
+    clock = FakeClock(WED)
+    bot = start_bot(clock=clock)
+    bind(emu, 7, "龙城镇", name="张三")
+
+    preview = say(emu, ADMIN, "/event_add 明天下午3点 座谈会", contains="请确认")
+    assert "2026年12月3日（周四）15:00" in preview.plain and "北京时间" in preview.plain
+    assert [label for row in preview.buttons for label, _ in row] == ["✅ 确认", "取消"]
+    assert all(len(d.encode()) <= 64 for d in preview.callback_data)
+    assert not [e for e in bot.services.events.upcoming() if e.title == "座谈会"]  # nothing before 确认
+    ok = preview.button("确认")[1]  # (the message is edited in place: keep the button's data)
+    emu.press(ADMIN, preview, ok)
+    added = emu.wait_for(chat_id=ADMIN, contains="已添加", edited=True)
+    assert "2026年12月3日（周四）15:00" in added.plain
+    # 29 h ahead: the 7d reminder's time has passed, so the member hears of it at once
+    soon = emu.wait_for(chat_id=7, contains="活动提醒")
+    assert "座谈会" in soon.plain and "2026年12月3日（周四）15:00" in soon.plain
+    emu.press(ADMIN, preview, ok)  # the same button again (a double tap, another device)
+    emu.wait_for(chat_id=ADMIN, contains="已经处理过", edited=True)
+    assert len([e for e in bot.services.events.upcoming() if e.title == "座谈会"]) == 1
+
+    cancel = say(emu, ADMIN, "/event_add 12月20日 9:30 慰问活动", contains="请确认")
+    assert "2026年12月20日（周日）09:30" in cancel.plain and "未写年份" in cancel.plain
+    emu.press(ADMIN, cancel, cancel.button("取消")[1])
+    emu.wait_for(chat_id=ADMIN, contains="没有添加", edited=True)
+    r = say(emu, ADMIN, "/event_add 2026-12-20 09:30 表彰会", contains="已添加")  # fully written: at once
+    assert "2026年12月20日（周日）09:30" in r.plain and "表彰会" in r.plain
+
+    pending = say(emu, ADMIN, "/event_add 下周五上午10点 老兵座谈", contains="2026年12月11日（周五）10:00")
+    bot.stop()
+    bot = start_bot(clock=clock)  # a restart between the preview and 确认
+    emu.press(ADMIN, pending, pending.button("确认")[1])
+    emu.wait_for(chat_id=ADMIN, contains="已添加", edited=True)
+    lst = say(emu, 7, "/events", contains="近期活动")
+    assert "老兵座谈" in lst.plain and "慰问活动" not in lst.plain and lst.plain.count("座谈会") == 1
+    _sweep(bot)
+    emu.wait_idle(quiet=0.5, timeout=5)
+    assert len([m for m in reminders(emu, 7) if "座谈会" in m.plain]) == 1  # the notice at once, never again
+    _no_generic_errors(emu)
+
+
+def test_bad_values_get_clear_messages(emu, start_bot):
+    start_bot(clock=FakeClock(WED))
+    for typed, needle in [("/event_add 0001-01-01 00:00 x", "已经过去"),
+                          ("/event_add 2030-01-01 09:00 x", "两年以后"),
+                          ("/event_add 2月30日 9:00 x", "日期不存在"),
+                          ("/event_add 12月20日 25:00 x", "时间不存在"),
+                          ("/event_add 明天下午 座谈会", "几点"),
+                          ("/event_del 99999999999999999999", "找不到"),
+                          ("/event_del 12345", "找不到"),
+                          ("/event_del", "/event_del 3"),
+                          ("/event_edit abc", "/event_edit 编号"),
+                          ("/event_edit", "/event_edit 编号"),
+                          ("/event_edit 99999999999999999999 明天9点", "找不到"),
+                          ("/event_edit 12345 2026-12-20 09:30", "找不到")]:
+        say(emu, ADMIN, typed, contains=needle)
+    _no_generic_errors(emu)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def both_db(request, sqlite_url):  # noqa: ANN001
+    return sqlite_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+def test_edit_after_a_reminder_then_delete(emu, start_bot, both_db):
+    clock = FakeClock(WED)
+    bot = start_bot(clock=clock, database_url=both_db)
+    bind(emu, 7, "龙城镇", name="张三")
+    bind(emu, 8, "名山街道", name="李四")
+    event_id = _id(say(emu, ADMIN, "/event_add 2026-12-20 09:30 表彰大会", contains="已添加"))
+
+    clock.set(datetime(2026, 12, 13, 9, 30, 5, tzinfo=SH))
+    _sweep(bot)
+    for chat in (7, 8):
+        emu.wait_for(chat_id=chat, contains="活动提醒", after=0)
+    bind(emu, 9, "三合街道", name="王五")  # joins after the 7d reminder: never reminded
+
+    r = say(emu, ADMIN, f"/event_edit {event_id} 2026-12-22 14:00", contains="已修改")
+    assert "2026年12月20日（周日）09:30 → 2026年12月22日（周二）14:00" in r.plain and "时间变更" in r.plain
+    for chat in (7, 8):
+        n = emu.wait_for(chat_id=chat, contains="时间变更")
+        assert "2026年12月20日（周日）09:30" in n.plain and "2026年12月22日（周二）14:00" in n.plain
+    _sweep(bot)  # at the same moment: neither the 7d reminder nor the notice again
+    clock.set(datetime(2026, 12, 19, 9, 31, tzinfo=SH))  # the old 1d time: nothing
+    _sweep(bot)
+    emu.wait_idle(quiet=0.5, timeout=5)
+    assert [len(reminders(emu, c, "时间变更")) for c in (7, 8, 9)] == [1, 1, 0]
+    assert [len(reminders(emu, c)) for c in (7, 8, 9)] == [1, 1, 0]
+
+    clock.set(datetime(2026, 12, 21, 14, 0, 5, tzinfo=SH))  # the new 1d time
+    _sweep(bot)
+    for chat in (7, 8, 9):
+        emu.wait_for(chat_id=chat, contains="2026年12月22日（周二）14:00", after=0)
+    emu.wait_idle(quiet=0.5, timeout=5)
+    assert [len(reminders(emu, c)) for c in (7, 8, 9)] == [2, 2, 1]
+
+    preview = say(emu, ADMIN, f"/event_del {event_id}", contains="请确认删除")
+    assert "3 人" in preview.plain and "已取消" in preview.plain
+    emu.press(ADMIN, preview, preview.button("确认")[1])
+    emu.wait_for(chat_id=ADMIN, contains="已删除", edited=True)
+    for chat in (7, 8, 9):
+        emu.wait_for(chat_id=chat, contains="活动已取消", after=0)
+    clock.set(datetime(2026, 12, 22, 12, 0, 5, tzinfo=SH))  # the 2h time of a deleted event
+    _sweep(bot)
+    emu.wait_idle(quiet=0.5, timeout=5)
+    assert [len(reminders(emu, c, "活动已取消")) for c in (7, 8, 9)] == [1, 1, 1]
+    assert [len(reminders(emu, c)) for c in (7, 8, 9)] == [2, 2, 1]
+    _no_generic_errors(emu)
+
+
+def test_an_event_one_hour_ahead_is_announced_at_once(emu, start_bot):
+    clock = FakeClock(WED)
+    bot = start_bot(clock=clock)
+    bind(emu, 7, "龙城镇")
+    say(emu, 8, "/start")  # registered, not bound: not a member
+    r = say(emu, ADMIN, "/event_add 2026-12-02 11:00 紧急协调会", contains="已添加")
+    assert "现在就通知" in r.plain
+    n = emu.wait_for(chat_id=7, contains="紧急协调会", after=0)
+    assert "距开始只有 1小时" in n.plain
+    _sweep(bot)
+    clock.set(datetime(2026, 12, 2, 10, 59, tzinfo=SH))
+    _sweep(bot)
+    emu.wait_idle(quiet=0.5, timeout=5)
+    assert len(reminders(emu, 7, "紧急协调会")) == 1
+    assert not reminders(emu, 8, "紧急协调会")
+
+
+def test_the_tentative_conference_gets_its_date(emu, start_bot):
+    clock = FakeClock(WED)
+    bot = start_bot(clock=clock)
+    bind(emu, 7, "龙城镇")
+    lst = say(emu, ADMIN, "/events", contains="日期待定")
+    line = next(ln for ln in lst.plain.splitlines() if "表彰大会" in ln)
+    event_id = int(re.search(r"#(\d+)", line).group(1))
+    clock.set(datetime(2027, 1, 8, 9, 30, 5, tzinfo=SH))  # the placeholder's 7d time: silence
+    _sweep(bot)
+    emu.wait_idle(quiet=0.5, timeout=5)
+    assert not reminders(emu, 7)
+
+    clock.set(WED)
+    preview = say(emu, ADMIN, f"/event_edit {event_id} 1月20日 上午9点半", contains="请确认活动改期")
+    assert "日期待定" in preview.plain and "2027年1月20日（周三）09:30" in preview.plain
+    emu.press(ADMIN, preview, preview.button("确认")[1])
+    done = emu.wait_for(chat_id=ADMIN, contains="已修改", edited=True)
+    assert "日期待定 → 2027年1月20日（周三）09:30" in done.plain
+    assert "日期待定" not in say(emu, 7, "/events", contains="近期活动").plain
+    clock.set(datetime(2027, 1, 13, 9, 30, 5, tzinfo=SH))
+    _sweep(bot)
+    msg = emu.wait_for(chat_id=7, contains="活动提醒", after=0)
+    assert "县级双拥模范命名表彰大会" in msg.plain and "2027年1月20日" in msg.plain
+    bot.stop()
+    bot = start_bot(clock=clock)  # the seed file still says tentative: the admin's date stays
+    assert "2027年1月20日（周三）09:30" in say(emu, 7, "/events", contains="近期活动").plain

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from bot import texts
 from bot.clock import FakeClock
 from bot.config import parse_offsets
 from bot.db import init_db, make_engine, session
-from bot.errors import BadInput, NotFound
+from bot.errors import AppError, EventError
 from bot.models import Chat, CheckIn, Member, Plan, Unit
 from bot.services.events import MARKER, EventService
 
@@ -95,22 +96,25 @@ def test_parse_accepts_the_usual_ways_of_writing_a_time(svc, text):
     ("2026-11-01 09:30 大会", "已经过去"),
     ("2026-11-29 08:59 大会", "已经过去"),
     ("2029-12-20 09:30 大会", "两年以后"),
-    ("2026-12-20 大会", "时间"),
+    ("2026-12-20 下午 大会", "几点"),
     ("2026-12-20 09:30", "标题"),
-    ("明天上午开会", "/event_add"),
+    ("明天上午开会", "几点"),
+    ("明天3点 开会", "下午3点"),
+    ("开会", "/event_add"),
     ("", "/event_add"),
     ("2026-12-20 09:30 " + "长" * 101, "上限"),
 ])
 def test_parse_errors_say_what_is_wrong(svc, text, needle):
-    with pytest.raises(BadInput) as exc:
+    with pytest.raises(AppError) as exc:  # the service raises data; texts says it in Chinese
         svc.parse(text)
-    assert needle in exc.value.message
+    assert needle in texts.error_text(exc.value)
 
 
 def test_parse_refuses_a_time_in_a_dst_gap(engine, clock):
     berlin = service(engine, clock, tz=ZoneInfo("Europe/Berlin"))
-    with pytest.raises(BadInput, match="时间不存在"):
+    with pytest.raises(AppError) as exc:
         berlin.parse("2027-03-28 02:30 Sommerzeit")
+    assert "时间不存在" in texts.error_text(exc.value)
     assert berlin.parse("2027-03-28 03:30 ok")[0] == local(2027, 3, 28, 3, 30, tz=ZoneInfo("Europe/Berlin"))
 
 
@@ -220,9 +224,9 @@ def test_deleted_events_are_gone_from_lists_and_due_work(svc, clock):
     b, _ = svc.add_text("2026-12-10 09:30 乙")
     assert [e.id for e in svc.upcoming()] == [b.id, a.id]
     assert svc.delete(a.id).title == "甲"
-    with pytest.raises(NotFound):
+    with pytest.raises(EventError, match="not_found"):
         svc.delete(a.id)
-    with pytest.raises(NotFound):
+    with pytest.raises(EventError, match="not_found"):
         svc.delete(999)
     assert [e.id for e in svc.upcoming()] == [b.id] and svc.get(a.id) is None
     clock.set(local(2026, 12, 19, 9, 30))  # a's 7d and 1d are due, but a is deleted
@@ -355,7 +359,6 @@ def test_the_same_event_typed_twice_is_refused(tmp_path):
 
     from bot.clock import FakeClock
     from bot.config import Settings
-    from bot.errors import BadInput
     from bot.services.events import EventService
 
     engine = make_engine(f"sqlite:///{tmp_path / 'e.db'}")
@@ -363,9 +366,10 @@ def test_the_same_event_typed_twice_is_refused(tmp_path):
     svc = EventService.from_settings(engine, FakeClock(datetime(2026, 11, 29, tzinfo=UTC)),
                                      Settings(_env_file=None))  # type: ignore[call-arg]
     ev, _ = svc.add_text("2026-12-20 09:30 县级双拥模范命名表彰大会")
-    with pytest.raises(BadInput) as e:
+    with pytest.raises(EventError) as e:
         svc.add_text("2026-12-20 09:30 县级双拥模范命名表彰大会")
-    assert f"#{ev.id}" in e.value.message
+    assert e.value.reason == "duplicate" and e.value.event_id == ev.id
+    assert f"#{ev.id}" in texts.error_text(e.value)
     svc.add_text("2026-12-21 09:30 县级双拥模范命名表彰大会")  # another day is another event
 
 
@@ -393,3 +397,170 @@ def test_a_tentative_seeded_event_is_listed_but_never_reminded(engine, tmp_path)
     write(False)  # the office fixed the date
     assert svc.seed(path) == 1
     assert svc.due_reminders(), "once confirmed, the reminders still due are sent"
+
+
+# --- events that move, previews, notices ---------------------------------------------------------
+
+def _send(svc, event_id: int, key: str, chats) -> None:  # noqa: ANN001
+    """What the handler does for a due reminder: claim, (send), record, settle."""
+    for c in chats:
+        assert svc.claim(event_id, key, c)
+        svc.record(event_id, key, c, "sent")
+    svc.settle(event_id, key)
+
+
+def test_a_move_never_repeats_a_sent_reminder_and_owes_one_notice(engine, svc, clock):
+    u = unit(engine, "龙城镇")
+    member(engine, 7, u)
+    ev, _ = svc.add_text("2026-12-20 09:30 表彰大会")
+    clock.set(local(2026, 12, 13, 9, 30))
+    _send(svc, ev.id, "7d", [7])
+    member(engine, 8, u, bound_at=local(2026, 12, 13, 10, 0))  # joined after the 7d reminder
+    clock.set(local(2026, 12, 13, 11, 0))
+    moved = svc.move(ev.id, starts_at=local(2026, 12, 22, 14, 0))
+    assert (moved.old_starts_at, moved.reminded, moved.skipped) == (local(2026, 12, 20, 9, 30), 1, [])
+    assert moved.event.revision == 1 and moved.event.notice == "m1"
+    [work] = svc.notice_work()
+    assert (work.kind, work.key, work.changed, work.others) == ("moved", "m1", [7], [])
+    assert work.moved_from == local(2026, 12, 20, 9, 30) and work.starts_at == local(2026, 12, 22, 14, 0)
+    assert svc.due_reminders() == []  # the 7d is settled: its new time (12-15 14:00) is never used
+    assert [(d.offset_key, d.due_at) for d in svc.pending_reminders()] == [
+        ("1d", local(2026, 12, 21, 14, 0)), ("2h", local(2026, 12, 22, 12, 0))]
+    assert svc.claim(ev.id, "m1", 7) and not svc.claim(ev.id, "m1", 7)
+    svc.settle_notice(ev.id, "m1")
+    assert svc.notice_work() == [] and svc.get(ev.id).notice is None
+    clock.set(local(2026, 12, 15, 14, 0))
+    assert svc.due_reminders() == []
+
+
+def test_a_move_closer_skips_past_offsets_and_tells_everyone_once(engine, svc, clock):
+    u = unit(engine, "龙城镇")
+    member(engine, 7, u)
+    member(engine, 8, u, muted=True)
+    ev, _ = svc.add_text("2026-12-20 09:30 表彰大会")
+    clock.set(local(2026, 12, 13, 9, 30))
+    _send(svc, ev.id, "7d", [7])
+    member(engine, 9, u, bound_at=local(2026, 12, 13, 9, 40))
+    clock.set(local(2026, 12, 13, 10, 0))
+    moved = svc.move(ev.id, starts_at=local(2026, 12, 14, 8, 0), title="表彰大会（提前）")
+    assert moved.skipped == ["1d"] and moved.event.notice == "n1" and moved.old_title == "表彰大会"
+    [work] = svc.notice_work()
+    assert (work.kind, work.changed, work.others, work.title) == ("moved", [7], [9], "表彰大会（提前）")
+    assert svc.due_reminders() == []
+    assert [d.offset_key for d in svc.pending_reminders()] == ["2h"]
+    plans = {p.offset_key: p.skipped for p in svc.plan_now(moved.event)}
+    assert plans == {"7d": True, "1d": True, "2h": False}
+
+
+def test_an_event_added_inside_its_offsets_owes_one_notice_at_once(engine, svc, clock):
+    member(engine, 7, unit(engine, "龙城镇"))
+    ev, plans = svc.add_checked(title="紧急会议", starts_at=clock.now() + timedelta(hours=1))
+    assert all(p.skipped for p in plans) and ev.notice == "n0"
+    [work] = svc.notice_work()
+    assert (work.kind, work.changed, work.others) == ("new", [], [7])
+    far, _ = svc.add_checked(title="远期会议", starts_at=clock.now() + timedelta(days=30))
+    assert far.notice is None  # every offset still ahead: the reminders do the work
+    seeded = svc.add(title="导入的活动", starts_at=clock.now() + timedelta(hours=1))
+    assert seeded.notice is None  # seeds and imports never announce themselves
+    clock.advance(timedelta(hours=2))  # never sent, and the event has started: settled as skipped
+    assert svc.notice_work() == [] and svc.get(ev.id).notice is None
+
+
+def test_delete_owes_a_cancel_notice_only_to_those_reminded(engine, svc, clock):
+    u = unit(engine, "龙城镇")
+    member(engine, 7, u)
+    member(engine, 8, u)
+    a, _ = svc.add_text("2026-12-20 09:30 甲")
+    b, _ = svc.add_text("2026-12-21 09:30 乙")
+    clock.set(local(2026, 12, 13, 9, 30))
+    _send(svc, a.id, "7d", [7])
+    assert svc.delete(b.id).notice is None  # nobody heard of it
+    assert svc.delete(a.id).notice == "del"
+    [work] = svc.notice_work()
+    assert (work.kind, work.key, work.changed, work.others) == ("cancelled", "del", [7], [])
+    svc.settle_notice(a.id, "del")
+    assert svc.notice_work() == []
+
+
+def test_previews_are_confirmed_once_and_refused_when_stale(engine, svc, clock):
+    add = svc.propose("add", chat_id=42, created_by=42, title="座谈会", starts_at=local(2026, 12, 3, 15))
+    assert svc.upcoming() == []
+    done = svc.confirm(add.id)
+    assert done.event.title == "座谈会" and done.action.kind == "add"
+    with pytest.raises(EventError, match="done"):
+        svc.confirm(add.id)
+    with pytest.raises(EventError, match="done"):
+        svc.cancel_action(add.id)
+    assert [e.title for e in svc.upcoming()] == ["座谈会"]
+
+    edit = svc.propose("edit", chat_id=42, created_by=42, event_id=done.event.id, title="座谈会",
+                       starts_at=local(2026, 12, 4, 15))
+    svc.move(done.event.id, starts_at=local(2026, 12, 5, 15))  # changed meanwhile by another command
+    with pytest.raises(EventError, match="stale"):
+        svc.confirm(edit.id)
+    assert svc.get(done.event.id).starts_at == local(2026, 12, 5, 15)
+
+    delete = svc.propose("del", chat_id=42, created_by=42, event_id=done.event.id)
+    assert svc.cancel_action(delete.id).outcome == "cancelled"
+    with pytest.raises(EventError, match="done"):
+        svc.confirm(delete.id)
+    assert svc.get(done.event.id) is not None
+
+    late = svc.propose("add", chat_id=42, created_by=42, title="明早的会", starts_at=local(2026, 11, 30, 9))
+    clock.set(local(2026, 11, 30, 9, 30))  # 确认 pressed after the time shown
+    with pytest.raises(AppError) as exc:
+        svc.confirm(late.id)
+    assert exc.value.reason == "past"
+    with pytest.raises(EventError, match="duplicate"):
+        svc.propose("add", chat_id=42, created_by=42, title="座谈会", starts_at=local(2026, 12, 5, 15))
+    with pytest.raises(EventError, match="not_found"):
+        svc.propose("del", chat_id=42, created_by=42, event_id=99999)
+
+
+def test_move_refusals(svc, clock):
+    ev, _ = svc.add_text("2026-11-29 10:00 马上开始的会")
+    with pytest.raises(EventError, match="unchanged"):
+        svc.move(ev.id, starts_at=local(2026, 11, 29, 10))
+    with pytest.raises(EventError, match="not_found"):
+        svc.move(12345, starts_at=local(2026, 12, 29, 10))
+    with pytest.raises(EventError, match="not_found"):
+        svc.move(10**20, starts_at=local(2026, 12, 29, 10))
+    with pytest.raises(AppError, match="past"):
+        svc.move(ev.id, starts_at=local(2026, 11, 29, 8))
+    renamed = svc.move(ev.id, starts_at=local(2026, 11, 29, 10), title="改名的会")
+    assert not renamed.time_changed and renamed.event.title == "改名的会"
+    assert renamed.event.notice == "n0"  # a rename owes nothing new; the notice owed at creation stays
+    assert svc.notice_work()[0].kind == "new"
+    clock.set(local(2026, 11, 29, 10, 1))
+    with pytest.raises(EventError, match="started"):
+        svc.move(ev.id, starts_at=local(2026, 12, 29, 10))
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("12 x", (12, "x")), ("#12", (12, "")), ("１２　改名", (12, "改名")),
+                                                 ("# 7 明天9点", (7, "明天9点"))])
+def test_event_id(typed, expected):
+    assert EventService.event_id(typed, usage="del_usage") == expected
+
+
+def test_event_id_refusals():
+    with pytest.raises(EventError, match="del_usage"):
+        EventService.event_id("abc", usage="del_usage")
+    with pytest.raises(EventError, match="edit_usage"):
+        EventService.event_id("", usage="edit_usage")
+    with pytest.raises(EventError) as exc:
+        EventService.event_id("99999999999999999999", usage="del_usage")
+    assert exc.value.reason == "not_found" and exc.value.event_id == 99999999999999999999
+
+
+def test_a_tentative_event_gets_its_date_and_the_seed_file_leaves_it_alone(engine, svc, clock, tmp_path):
+    member(engine, 7, unit(engine, "龙城镇"))
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps({"events": [{"key": "conf", "title": "表彰大会", "tentative": True,
+                                            "starts_at": "2027-01-15 09:30"}]}), encoding="utf-8")
+    assert svc.seed(path) == 1
+    [ev] = svc.upcoming()
+    moved = svc.move(ev.id, starts_at=local(2027, 1, 20, 9, 30))
+    assert moved.old_starts_at is None and moved.event.tentative is False and moved.event.notice is None
+    assert [d.offset_key for d in svc.pending_reminders()] == ["7d", "1d", "2h"]
+    assert svc.seed(path) == 0  # the file still says tentative, 01-15: the admin's date stays
+    assert svc.get(ev.id).starts_at == local(2027, 1, 20, 9, 30) and not svc.get(ev.id).tentative

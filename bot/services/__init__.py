@@ -55,6 +55,6 @@ class Services:
             reports=ReportService(engine, checkins),
             lease=LeaseService(engine, Clock()),  # real time: the lease is about live processes
             pacer=Pacer(settings.broadcast_rate),
-            events=EventService.from_settings(engine, clock, settings),
+            events=EventService.from_settings(engine, clock, settings, duty_status=checkins.duty_status),
             broadcasts=BroadcastService(engine, clock),
         )

@@ -457,6 +457,12 @@ class CheckinService:
                     p.counts.setdefault(item_id, Counter())[status] += 1
         return p
 
+    def duty_status(self, period: str) -> tuple[set[int], set[int]]:
+        """(ids of units with something due in the period, ids of those that have not reported it)
+        — what deadline pushes and their digest act on."""
+        p = self.progress(period)
+        return {uid for uid, items in p.due.items() if items}, {u.id for u in p.missing}
+
     def missing_recipients(self, period: str | None = None) -> tuple[list[Unit], list[int]]:
         """Units that have not reported in the period, and their members' chat ids."""
         p = self.progress(period)

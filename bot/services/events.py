@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,29 +28,28 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot import texts
 from bot.clock import Clock
 from bot.config import format_offset
-from bot.errors import BadInput, NotFound
-from bot.models import Chat, CheckIn, DeadlinePush, Event, Member, ReminderDelivery, Unit
+from bot.dates import When, normalise, resolve
+from bot.errors import AppError, DateError, EventError
+from bot.models import (
+    Chat,
+    DeadlinePush,
+    Event,
+    EventAction,
+    Member,
+    ReminderDelivery,
+    Unit,
+)
 from bot.periods import deadline_of, deadline_pushes, period_of
 
 log = logging.getLogger(__name__)
 
 MARKER = 0  # chat_id of the row that settles a whole (event, offset) or (period, kind)
 MAX_TITLE = 100
-MAX_AHEAD = timedelta(days=2 * 366)
+MAX_ID = 2**31 - 1  # PostgreSQL integer: a larger "id" can only be a typo
+CANCEL_KEY = "del"  # offset key of the 「已取消」 notice
 SEED_PATH = Path(__file__).resolve().parent.parent / "data" / "events_seed.json"
-
-_SEP = r"\s*[-/.－／．年]\s*"
-_EVENT_ARGS = re.compile(
-    r"^\s*(?P<y>\d{4})" + _SEP + r"(?P<m>\d{1,2})\s*[-/.－／．月]\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:\s*[Tt]|\s+|(?<=日))\s*(?P<H>\d{1,2})\s*(?:[:：]\s*(?P<M>\d{1,2})|[点點时時]\s*(?:(?P<M2>\d{1,2})\s*分?|(?P<half>半))?)"
-    r"(?:\s+(?P<title>.*))?\s*$",
-    re.DOTALL,
-)
-_DATE_ONLY = re.compile(r"^\s*\d{4}" + _SEP + r"\d{1,2}\s*[-/.－／．月]\s*\d{1,2}\s*日?(?:\s|$)")
-
 
 @dataclass(frozen=True)
 class ReminderPlan:
@@ -96,6 +95,54 @@ class DeadlineWork:
         return [c for _, chats in self.units for c in chats]
 
 
+@dataclass(frozen=True)
+class Moved:
+    """What /event_edit did: the event after the change, its start before (None when it was
+    tentative), whether the time changed, how many chats had been reminded, the offsets whose
+    new time had already passed (settled as skipped)."""
+
+    event: Event
+    old_starts_at: datetime | None
+    old_title: str
+    time_changed: bool
+    reminded: int
+    skipped: list[str]
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """A stored action carried out by 「确认」: the action, the event (added, moved or deleted),
+    the reminder plan (add, edit) and the move (edit)."""
+
+    action: EventAction
+    event: Event
+    plans: list[ReminderPlan] = field(default_factory=list)
+    moved: Moved | None = None
+
+
+@dataclass(frozen=True)
+class NoticeWork:
+    """One owed notice of an event, claimed per chat under ``key``. ``kind``: ``moved`` (the
+    event moved: ``changed`` get 「时间变更」 old -> new, ``others`` get a notice of the event at
+    once because some reminders' times had passed), ``new`` (added so close that some offsets
+    had passed: ``others`` get one notice at once), ``cancelled`` (``changed`` get 「已取消」)."""
+
+    event_id: int
+    key: str
+    kind: str
+    title: str
+    starts_at: datetime
+    moved_from: datetime | None
+    changed: list[int] = field(default_factory=list)
+    others: list[int] = field(default_factory=list)
+
+
+def notice_key(revision: int, *, everyone: bool) -> str:
+    """Offset key of the notice owed after a change: ``n<rev>`` tells every member (some
+    offsets had passed), ``m<rev>`` only those already reminded. ≤ 10 characters."""
+    return f"{'n' if everyone else 'm'}{revision}"
+
+
 def _aware(moment: datetime, tz: ZoneInfo) -> datetime:
     """A naive time means BOT_TIMEZONE; everything is compared in UTC."""
     if moment.tzinfo is None:
@@ -107,7 +154,11 @@ class EventService:
     def __init__(self, engine: Engine, clock: Clock, *, tz: ZoneInfo, offsets: Sequence[timedelta],
                  deadline_day: int = 25, period_kind: str = "monthly",
                  admin_ids: Iterable[int] = (), digest_grace: timedelta = timedelta(days=3),
-                 skip_lookback: timedelta = timedelta(days=2)) -> None:
+                 skip_lookback: timedelta = timedelta(days=2),
+                 duty_status: Callable[[str], tuple[set[int], set[int]]] | None = None) -> None:
+        """``duty_status(period)`` -> (ids of units with something due, ids of those that have not
+        reported it): CheckinService.duty_status, the one place that knows 任务分解; by default
+        one is built over the same database."""
         if not offsets:
             raise ValueError("at least one reminder offset is needed")
         self.engine = engine
@@ -122,12 +173,22 @@ class EventService:
         self.skip_lookback = skip_lookback
         # how far before an event its earliest reminder can fall (+1 day for DST wall-clock shifts)
         self._reach = self.offsets[0] + timedelta(days=1)
+        if duty_status is None:
+            from bot.services.checkins import CheckinService
+            from bot.services.duties import DutyService
+            from bot.services.plans import PlanService
+
+            duty_status = CheckinService(engine, clock, plans=PlanService(engine, clock),
+                                         duties=DutyService(engine, clock), tz=tz,
+                                         period_kind=period_kind).duty_status
+        self.duty_status = duty_status
 
     @classmethod
-    def from_settings(cls, engine: Engine, clock: Clock, settings) -> EventService:  # noqa: ANN001
+    def from_settings(cls, engine: Engine, clock: Clock, settings, *,  # noqa: ANN001
+                      duty_status: Callable[[str], tuple[set[int], set[int]]] | None = None) -> EventService:
         return cls(engine, clock, tz=settings.tz, offsets=settings.offsets,
                    deadline_day=settings.checkin_deadline_day, period_kind=settings.checkin_period,
-                   admin_ids=settings.admin_ids)
+                   admin_ids=settings.admin_ids, duty_status=duty_status)
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -149,57 +210,77 @@ class EventService:
             out.append(ReminderPlan(key, off, due, skipped=due <= event.created_at))
         return out
 
-    # --- parsing and editing events -------------------------------------------------------------
-    def parse(self, text: str) -> tuple[datetime, str]:
-        """``2026-12-20 09:30 标题`` (also ``2026/12/20``, ``09：30``, ``2026年12月20日 9点30分``)
-        -> (aware UTC start, title). BadInput carries the Chinese explanation."""
-        text = (text or "").strip()
-        if not text:
-            raise BadInput(texts.EVENT_ADD_USAGE)
-        m = _EVENT_ARGS.match(text)
-        if m is None:
-            if _DATE_ONLY.match(text):
-                raise BadInput(texts.EVENT_NEED_TIME)
-            raise BadInput(texts.EVENT_ADD_USAGE)
-        y, mo, d, hh = int(m["y"]), int(m["m"]), int(m["d"]), int(m["H"])
-        mm = int(m["M"] or m["M2"] or 0) + (30 if m["half"] else 0)
-        title = " ".join((m["title"] or "").split())
-        try:
-            day = datetime(y, mo, d)
-        except ValueError:
-            raise BadInput(texts.event_no_such_date(f"{y}-{mo:02d}-{d:02d}")) from None
-        if not (0 <= hh <= 23 and 0 <= mm <= 59):
-            raise BadInput(texts.event_no_such_time(f"{hh:02d}:{mm:02d}"))
-        local = day.replace(hour=hh, minute=mm, tzinfo=self.tz)
-        starts_at = local.astimezone(UTC)
-        if starts_at.astimezone(self.tz).replace(tzinfo=None) != local.replace(tzinfo=None):
-            raise BadInput(texts.event_no_such_time(f"{hh:02d}:{mm:02d}"))  # a DST gap
-        if not title:
-            raise BadInput(texts.EVENT_NEED_TITLE)
-        if len(title) > MAX_TITLE:
-            raise BadInput(texts.event_long_title(len(title), MAX_TITLE))
-        now = self.clock.now()
-        if starts_at <= now:
-            raise BadInput(texts.event_in_past(starts_at, now, self.tz))
-        if starts_at - now > MAX_AHEAD:
-            raise BadInput(texts.EVENT_TOO_FAR)
-        return starts_at, title
+    # --- reading what an admin typed --------------------------------------------------------------
+    def read(self, text: str, *, usage: str = "usage", need_title: bool = True) -> When:
+        """``日期 时间 标题`` in any form of bot/dates.py -> When (``rest`` is the title).
 
+        Raises DateError (no such date, past, too far, ambiguous hour …) or EventError: ``usage``
+        (the given ``usage`` reason: no date found), ``no_title``, ``long_title``."""
+        try:
+            when = resolve(text, now=self.clock.now(), tz=self.tz)
+        except DateError as exc:
+            if exc.reason == "missing":
+                raise EventError(usage) from None
+            raise
+        if need_title and not when.rest:
+            raise EventError("no_title")
+        if len(when.rest) > MAX_TITLE:
+            raise EventError("long_title", length=len(when.rest), limit=MAX_TITLE)
+        return when
+
+    def parse(self, text: str) -> tuple[datetime, str]:
+        """``2026-12-20 09:30 标题`` (or any form bot/dates.py reads) -> (aware UTC start, title)."""
+        when = self.read(text)
+        return when.at.astimezone(UTC), when.rest
+
+    @staticmethod
+    def event_id(text: str, *, usage: str) -> tuple[int, str]:
+        """``#12 rest`` / ``１２ rest`` -> (12, rest). A number too large to be an id is not found;
+        no number at all raises EventError(``usage``)."""
+        raw = normalise(text).strip()
+        m = re.match(r"^#?\s*(\d+)(?:\s+|$)", raw)
+        if m is None:
+            raise EventError(usage)
+        value = int(m.group(1))
+        if value > MAX_ID:  # beyond any id the database can hold (PostgreSQL integer)
+            raise EventError("not_found", event_id=value)
+        return value, raw[m.end():].strip()
+
+    # --- adding --------------------------------------------------------------------------------
     def add_text(self, text: str, *, created_by: int | None = None) -> tuple[Event, list[ReminderPlan]]:
-        starts_at, title = self.parse(text)
+        """Read and add at once (whatever the form); see :meth:`add_checked`."""
+        when = self.read(text)
+        return self.add_checked(title=when.rest, starts_at=when.at, created_by=created_by)
+
+    def add_checked(self, *, title: str, starts_at: datetime, created_by: int | None = None
+                    ) -> tuple[Event, list[ReminderPlan]]:
+        """Add an event an admin asked for: refused when the same title at the same time exists
+        (EventError ``duplicate``) or the time has passed (DateError ``past``). When some offsets
+        are already past, one notice to the members is owed at once (``Event.notice = "n0"``)."""
+        starts_at = _aware(starts_at, self.tz)
+        self._check_future(starts_at)
         with self._session() as s:  # the same event typed twice (or already seeded) is not added again
             same = s.exec(select(Event).where(Event.title == title[:200], Event.starts_at == starts_at,
                                               col(Event.deleted_at).is_(None))).first()
         if same is not None:
-            raise BadInput(texts.event_duplicate(same.id, same.title))
-        event = self.add(title=title, starts_at=starts_at, created_by=created_by)
+            raise EventError("duplicate", event_id=same.id, title=same.title)
+        event = self.add(title=title, starts_at=starts_at, created_by=created_by, notify=True)
         return event, self.plan(event)
 
+    def _check_future(self, starts_at: datetime) -> None:
+        now = self.clock.now()
+        if starts_at <= now:
+            raise DateError("past", at=starts_at.astimezone(self.tz), now=now.astimezone(self.tz))
+
     def add(self, *, title: str, starts_at: datetime, created_by: int | None = None, note: str = "",
-            seed_key: str | None = None, created_at: datetime | None = None) -> Event:
+            seed_key: str | None = None, created_at: datetime | None = None, notify: bool = False) -> Event:
+        """Insert an event. ``notify``: when some offsets are already past at creation, owe its
+        members one notice at once (an admin's /event_add; not seeds or imports)."""
         event = Event(title=title[:200], starts_at=_aware(starts_at, self.tz), note=note[:1000],
                       created_by=created_by, seed_key=seed_key,
                       created_at=created_at or self.clock.now())
+        if notify and any(p.skipped for p in self.plan(event)):
+            event.notice = notice_key(0, everyone=True)
         with self._session() as s:
             s.add(event)
             s.commit()
@@ -207,22 +288,189 @@ class EventService:
         return event
 
     def get(self, event_id: int) -> Event | None:
+        if event_id > MAX_ID:
+            return None
         with self._session() as s:
             ev = s.get(Event, event_id)
             return ev if ev is not None and ev.deleted_at is None else None
 
-    def delete(self, event_id: int) -> Event:
-        """Soft-delete: the row stays (so a seeded event is not seeded again); no reminder of it
-        is due any more. Raises NotFound."""
+    def live(self, event_id: int) -> Event:
+        """The event, not deleted; EventError ``not_found`` otherwise."""
+        ev = self.get(event_id)
+        if ev is None:
+            raise EventError("not_found", event_id=event_id)
+        return ev
+
+    # --- moving and deleting -------------------------------------------------------------------
+    def _reminded(self, s: Session, event_id: int) -> set[int]:
+        """Chats that were sent (or may have been sent) a reminder or notice of this event."""
+        return set(s.exec(select(ReminderDelivery.chat_id).where(
+            ReminderDelivery.event_id == event_id, ReminderDelivery.chat_id != MARKER,
+            col(ReminderDelivery.status).in_(("sent", "sending")))).all())
+
+    def reminded_count(self, event_id: int) -> int:
         with self._session() as s:
-            ev = s.get(Event, event_id)
+            return len(self._reminded(s, event_id))
+
+    def move(self, event_id: int, *, starts_at: datetime, title: str | None = None,
+             revision: int | None = None) -> Moved:
+        """Move (and optionally rename) an event; a tentative one gets its date and its reminders
+        start. In one transaction: reminders already settled stay settled (never repeated);
+        offsets whose new time has passed are settled as skipped; a notice is owed when members
+        were already reminded (「时间变更」) or offsets were skipped (one notice at once to all).
+
+        ``revision``: the event's revision the admin saw (a preview); a different one raises
+        EventError ``stale``. Also raises EventError ``not_found`` / ``started`` / ``unchanged``,
+        DateError ``past``."""
+        starts_at = _aware(starts_at, self.tz)
+        self._check_future(starts_at)
+        now = self.clock.now()
+        for attempt in (1, 2):
+            with self._session() as s:
+                ev = s.exec(select(Event).where(Event.id == event_id).with_for_update()).first() \
+                    if event_id <= MAX_ID else None
+                if ev is None or ev.deleted_at is not None:
+                    raise EventError("not_found", event_id=event_id)
+                if revision is not None and ev.revision != revision:
+                    raise EventError("stale", event_id=event_id, title=ev.title)
+                if ev.starts_at <= now and not ev.tentative:
+                    raise EventError("started", event_id=event_id, title=ev.title)
+                new_title = (title or ev.title)[:200]
+                if starts_at == ev.starts_at and new_title == ev.title and not ev.tentative:
+                    raise EventError("unchanged", event_id=event_id, title=ev.title)
+                old_start, old_title, was_tentative = ev.starts_at, ev.title, ev.tentative
+                time_changed = starts_at != ev.starts_at or was_tentative
+                ev.title, ev.revision = new_title, ev.revision + 1
+                skipped: list[str] = []
+                reminded: set[int] = set()
+                if time_changed:
+                    ev.starts_at, ev.tentative = starts_at, False
+                    ev.moved_from = None if was_tentative else old_start
+                    settled = set(s.exec(select(ReminderDelivery.offset_key).where(
+                        ReminderDelivery.event_id == event_id, ReminderDelivery.chat_id == MARKER)).all())
+                    for key, off in self.keys.items():
+                        if key not in settled and self.due_time(starts_at, off) <= now:
+                            s.add(ReminderDelivery(event_id=event_id, offset_key=key, chat_id=MARKER,
+                                                   status="skipped", sent_at=now))
+                            skipped.append(key)
+                    reminded = self._reminded(s, event_id)
+                    if reminded or skipped:
+                        ev.notice = notice_key(ev.revision, everyone=bool(skipped))
+                s.add(ev)
+                try:
+                    s.commit()
+                except IntegrityError:  # a sweep settled an offset at this very moment: once more
+                    s.rollback()
+                    if attempt == 2:
+                        raise
+                    continue
+            break
+        log.info("event %s moved from %s to %s (revision %d, %d already reminded, skipped %s)", event_id,
+                 old_start.isoformat(), ev.starts_at.isoformat(), ev.revision, len(reminded), skipped or "-")
+        return Moved(event=ev, old_starts_at=None if was_tentative else old_start, old_title=old_title,
+                     time_changed=time_changed, reminded=len(reminded), skipped=skipped)
+
+    def delete(self, event_id: int, *, revision: int | None = None) -> Event:
+        """Soft-delete: the row stays (so a seeded event is not seeded again); no reminder of it
+        is due any more; members already reminded are owed one 「已取消」 notice. Raises
+        EventError ``not_found`` / ``stale``."""
+        with self._session() as s:
+            ev = s.exec(select(Event).where(Event.id == event_id).with_for_update()).first() \
+                if event_id <= MAX_ID else None
             if ev is None or ev.deleted_at is not None:
-                raise NotFound(texts.event_what(event_id))
+                raise EventError("not_found", event_id=event_id)
+            if revision is not None and ev.revision != revision:
+                raise EventError("stale", event_id=event_id, title=ev.title)
             ev.deleted_at = self.clock.now()
+            if ev.starts_at > ev.deleted_at and self._reminded(s, event_id):
+                ev.notice = CANCEL_KEY
             s.add(ev)
             s.commit()
         log.info("event %s deleted", event_id)
         return ev
+
+    # --- previews waiting for 确认 -------------------------------------------------------------
+    def propose(self, kind: str, *, chat_id: int, created_by: int, event_id: int | None = None,
+                title: str = "", starts_at: datetime | None = None) -> EventAction:
+        """Store an add/edit/del that waits for its 「确认」 (survives a restart)."""
+        revision = 0
+        if event_id is not None:
+            ev = self.live(event_id)
+            revision = ev.revision
+            if kind == "edit" and ev.starts_at <= self.clock.now() and not ev.tentative:
+                raise EventError("started", event_id=event_id, title=ev.title)
+        if kind == "add" and starts_at is not None:
+            with self._session() as s:
+                same = s.exec(select(Event).where(Event.title == title[:200], Event.starts_at == starts_at,
+                                                  col(Event.deleted_at).is_(None))).first()
+            if same is not None:
+                raise EventError("duplicate", event_id=same.id, title=same.title)
+        action = EventAction(kind=kind, event_id=event_id, revision=revision, title=title[:200],
+                             starts_at=None if starts_at is None else _aware(starts_at, self.tz),
+                             chat_id=chat_id, created_by=created_by, created_at=self.clock.now())
+        with self._session() as s:
+            s.add(action)
+            s.commit()
+        return action
+
+    def action(self, action_id: int) -> EventAction | None:
+        with self._session() as s:
+            return s.get(EventAction, action_id) if action_id <= MAX_ID else None
+
+    def _close(self, action_id: int, outcome: str) -> EventAction:
+        """Mark a pending action handled, exactly once: EventError ``done`` when it already was."""
+        with self._session() as s:
+            res = s.execute(sa.update(EventAction)
+                            .where(col(EventAction.id) == action_id, col(EventAction.done_at).is_(None))
+                            .values(done_at=self.clock.now(), outcome=outcome))
+            s.commit()
+            action = s.get(EventAction, action_id)
+        if action is None:
+            raise EventError("done")
+        if res.rowcount != 1:
+            raise EventError("done", event_id=action.event_id, title=action.outcome or "")
+        return action
+
+    def confirm(self, action_id: int) -> Confirmed:
+        """Carry out a stored action once (a second 「确认」 raises EventError ``done``). An action
+        that can no longer be carried out (time passed, event changed or gone) is closed and its
+        error raised."""
+        action = self._close(action_id, "done")
+        try:
+            if action.kind == "add":
+                assert action.starts_at is not None
+                event, plans = self.add_checked(title=action.title, starts_at=action.starts_at,
+                                                created_by=action.created_by)
+                return Confirmed(action, event, plans=plans)
+            assert action.event_id is not None
+            if action.kind == "edit":
+                assert action.starts_at is not None
+                moved = self.move(action.event_id, starts_at=action.starts_at, title=action.title or None,
+                                  revision=action.revision)
+                return Confirmed(action, moved.event, plans=self.plan_now(moved.event), moved=moved)
+            ev = self.delete(action.event_id, revision=action.revision)
+            return Confirmed(action, ev)
+        except AppError:
+            self._reopen_outcome(action_id, "refused")
+            raise
+
+    def _reopen_outcome(self, action_id: int, outcome: str) -> None:
+        with self._session() as s:
+            s.execute(sa.update(EventAction).where(col(EventAction.id) == action_id).values(outcome=outcome))
+            s.commit()
+
+    def cancel_action(self, action_id: int) -> EventAction:
+        """Close a stored action without doing it; EventError ``done`` when already handled."""
+        return self._close(action_id, "cancelled")
+
+    def plan_now(self, event: Event) -> list[ReminderPlan]:
+        """Every offset's time, ``skipped`` when it is past now or was settled (sent or skipped)."""
+        with self._session() as s:
+            settled = set(s.exec(select(ReminderDelivery.offset_key).where(
+                ReminderDelivery.event_id == event.id, ReminderDelivery.chat_id == MARKER)).all())
+        now = self.clock.now()
+        return [ReminderPlan(p.offset_key, p.offset, p.due_at, skipped=p.due_at <= now or p.offset_key in settled)
+                for p in self.plan(event)]
 
     def upcoming(self, limit: int = 30) -> list[Event]:
         with self._session() as s:
@@ -233,7 +481,7 @@ class EventService:
     def seed(self, path: Path = SEED_PATH) -> int:
         """Load the seed file's events idempotently (by ``key``): a missing one in the future is
         added; a present one whose date or title the office edited in the file is updated, unless
-        it has started or was deleted. Returns how many rows changed."""
+        it has started, was deleted or was changed with /event_edit. Returns how many rows changed."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -257,7 +505,7 @@ class EventService:
                         continue
                     s.add(Event(title=title, starts_at=starts_at, note=str(entry.get("note", ""))[:1000],
                                 seed_key=key, created_at=now, tentative=tentative))
-                elif (ev.deleted_at is None and ev.starts_at > now
+                elif (ev.deleted_at is None and ev.starts_at > now and ev.revision == 0
                       and (ev.starts_at, ev.title, ev.tentative) != (starts_at, title, tentative)):
                     ev.starts_at, ev.title, ev.tentative = starts_at, title, tentative
                     s.add(ev)
@@ -411,21 +659,57 @@ class EventService:
             return list(s.exec(select(ReminderDelivery).where(ReminderDelivery.event_id == event_id)
                                .order_by(col(ReminderDelivery.id))))
 
+    # --- notices owed after a change ----------------------------------------------------------------
+    def notice_work(self, now: datetime | None = None) -> list[NoticeWork]:
+        """Notices owed (``Event.notice`` set) and not yet settled, with their recipients: chats
+        of bound, active, unmuted members, split into those already reminded of the event and the
+        others. A notice whose event has started (or was deleted more than ``skip_lookback`` ago)
+        is settled as skipped."""
+        now = now or self.clock.now()
+        with self._session() as s:
+            events = list(s.exec(select(Event).where(col(Event.notice).is_not(None)).order_by(col(Event.id))))
+        out: list[NoticeWork] = []
+        for ev in events:
+            key = ev.notice or ""
+            too_late = ev.starts_at <= now or (ev.deleted_at is not None and key != CANCEL_KEY) or (
+                ev.deleted_at is not None and now - ev.deleted_at > self.skip_lookback)
+            if too_late:
+                self.settle_notice(ev.id, key, "skipped")
+                log.info("notice %s of event %s skipped: the event started or went away first", key, ev.id)
+                continue
+            with self._session() as s:
+                reminded = self._reminded(s, ev.id)
+            chats = self.recipients(at=now)
+            if key == CANCEL_KEY:
+                kind, changed, others = "cancelled", [c for c in chats if c in reminded], []
+            elif key == notice_key(0, everyone=True):  # added so close that offsets had passed
+                kind, changed, others = "new", [], chats
+            else:
+                kind = "moved"
+                changed = [c for c in chats if c in reminded]
+                others = [c for c in chats if c not in reminded] if key.startswith("n") else []
+            out.append(NoticeWork(ev.id, key, kind, ev.title, ev.starts_at, ev.moved_from, changed, others))
+        return out
+
+    def settle_notice(self, event_id: int, key: str, status: str = "done") -> None:
+        """The notice ``key`` of an event is finished: marker row, and ``Event.notice`` cleared
+        (unless a later change already owes another one)."""
+        self.claim(event_id, key, MARKER, status)
+        with self._session() as s:
+            s.execute(sa.update(Event).where(col(Event.id) == event_id, col(Event.notice) == key)
+                      .values(notice=None))
+            s.commit()
+
     # --- check-in deadline pushes --------------------------------------------------------------
     def _deadline_settled(self, period: str) -> set[str]:
         with self._session() as s:
             return set(s.exec(select(DeadlinePush.kind).where(DeadlinePush.period == period,
                                                               DeadlinePush.chat_id == MARKER)).all())
 
-    def _reported_units(self, period: str) -> set[int]:
-        with self._session() as s:
-            return set(s.exec(select(CheckIn.unit_id).where(CheckIn.period == period,
-                                                            col(CheckIn.superseded).is_(False))
-                              .distinct()).all())
-
     def deadline_work(self, now: datetime | None = None) -> list[DeadlineWork]:
         """Deadline pushes due now for the current and the previous period. 3 and 1 days before
-        the deadline (09:00): members of units without any report this period; missed while down,
+        the deadline (09:00): members of units that have not reported what is due from them (任务分解)
+        this period; missed while down,
         sent late if still before the deadline, and a d3 overtaken by d1 is skipped. The day after:
         a digest to the admins, caught up within ``digest_grace``. Work with nobody to tell, and
         work too late to send, is settled here (and logged)."""
@@ -464,24 +748,25 @@ class EventService:
         return out
 
     def _missing_push(self, period: str, kind: str, at: datetime, deadline: datetime) -> DeadlineWork:
-        reported = self._reported_units(period)
+        _, missing = self.duty_status(period)
         with self._session() as s:
-            units = {u.id: u for u in s.exec(select(Unit).order_by(Unit.kind, Unit.name)) if u.id not in reported}
+            units = {u.id: u for u in s.exec(select(Unit).order_by(Unit.kind, Unit.name)) if u.id in missing}
         chats = self._chats(at=at, units=units, honour_mute=False)  # 催办 is not an event reminder
         return DeadlineWork(period, kind, at, deadline,
                             units=[(u.name, chats[uid]) for uid, u in units.items() if chats.get(uid)])
 
     def _digest(self, period: str, at: datetime, deadline: datetime) -> DeadlineWork | None:
-        reported = self._reported_units(period)
+        due, missing = self.duty_status(period)
         with self._session() as s:
-            units = list(s.exec(select(Unit).where(Unit.created_at <= deadline).order_by(Unit.kind, Unit.name)))
+            units = [u for u in s.exec(select(Unit).where(Unit.created_at <= deadline).order_by(Unit.kind, Unit.name))
+                     if u.id in due]
             inactive = set(s.exec(select(Chat.chat_id).where(col(Chat.chat_id).in_(self.admin_ids),
                                                              col(Chat.active).is_(False))).all())
         if not units:
             return None  # no unit existed by the deadline: nothing to report on
         return DeadlineWork(period, "digest", at, deadline,
                             admins=[a for a in self.admin_ids if a not in inactive],
-                            missing=[u.name for u in units if u.id not in reported], total_units=len(units))
+                            missing=[u.name for u in units if u.id in missing], total_units=len(units))
 
     def claim_deadline(self, period: str, kind: str, chat_id: int) -> bool:
         with self._session() as s:

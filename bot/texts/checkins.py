@@ -193,6 +193,7 @@ def bad_period(kind: str) -> str:
     """The forms that name a period of this ``kind`` (monthly or quarterly), and only those."""
     if kind == "quarterly":
         return ("期间格式不对：本系统按<b>季度</b>统计，请写成 <code>2026-Q4</code>"
-                "（也可写 2026年第四季度，或写月份 2026-11，按所在季度统计）。")
+                "（也可写 2026年第四季度、第四季度、上季度，或写月份 十一月，按所在季度统计；"
+                "不写年份指最近的那一季）。")
     return ("期间格式不对：本系统按<b>月</b>统计（不能按季度查询），请写成 <code>2026-11</code>"
-            "（也可写 2026年11月，或 11月 表示今年11月）。")
+            "（也可写 2026年11月、十一月、上个月、本月；不写年份指最近的那个月）。")

@@ -154,7 +154,9 @@ def help_text(is_admin: bool, bound: bool) -> str:
             "/export — 导出全部填报（Excel），例：<code>/export 2026-11</code>",
             "/chart — 进度图（PNG）",
             "/remind_missing — 催办未填报单位",
-            "/event_add 日期 时间 标题 — 例：<code>/event_add 2026-12-20 09:30 县级双拥模范命名表彰大会</code>",
+            "/event_add 日期 时间 标题 — 例：<code>/event_add 2026-12-20 09:30 县级双拥模范命名表彰大会</code>、"
+            "<code>/event_add 明天下午3点 座谈会</code>（北京时间）",
+            "/event_edit ID 日期 时间 — 活动改期，例：<code>/event_edit 3 下周五上午10点</code>",
             "/event_del ID — 删除活动，例：<code>/event_del 3</code>",
             "/broadcast 文本 — 群发通知，例：<code>/broadcast 请于本月25日前完成填报</code>",
             "/broadcasts — 最近的群发及送达情况",

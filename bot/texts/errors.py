@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.errors import AppError, BadInput, InviteInvalid, NotAdmin, NotBound, NotFound, PlanError
+from bot.errors import (
+    AppError,
+    BadInput,
+    DateError,
+    EventError,
+    InviteInvalid,
+    NotAdmin,
+    NotBound,
+    NotFound,
+    PlanError,
+)
 from bot.texts.checkins import (
     CHECKIN_TIMEOUT,
     NEED_BIND,
@@ -16,6 +26,7 @@ from bot.texts.checkins import (
     oneline_usage,
 )
 from bot.texts.common import ADMIN_ONLY, GENERIC_ERROR, esc
+from bot.texts.events import date_error, event_error
 from bot.texts.onboarding import INVITE_ERRORS
 
 _WHAT = {"checkin": "这条填报（编号不存在，或不属于您的单位）", "unit": "这个单位", "event": "这个活动"}
@@ -23,6 +34,10 @@ _WHAT = {"checkin": "这条填报（编号不存在，或不属于您的单位�
 
 def error_text(exc: AppError, *, item_ids: Sequence[str] = ()) -> str:
     """The one place domain errors become user text."""
+    if isinstance(exc, DateError):
+        return date_error(exc)
+    if isinstance(exc, EventError):
+        return event_error(exc)
     if isinstance(exc, NotAdmin):
         return ADMIN_ONLY
     if isinstance(exc, NotBound):
