@@ -20,8 +20,10 @@ _OVERVIEW = re.compile(
     r"^(请问)?(这个|这份|这篇|本|该)?(今年|本年度?|\d{4}年?)?的?(双拥)?(工作)?(要点|文件|通知|任务|工作|内容)"
     r"(主要|一共|总共|都)?(有哪些|有什么|包括哪些|包括什么|[讲说写]了?(什么|哪些|啥)|是什么内容|都有什么"
     r"|有几[个部项条])"
-    r"|(分为|有|共)几(个|大)?部分|有哪几部分|(目录|大纲|概要|主要内容|内容概述)"
-    r"|^(what does the (document|notice|plan) (say|cover|contain)|overview|outline|summary|table of contents)",
+    r"|(分为|有|共)几(个|大)?(部分|块|方面)|(有|是)?哪(几|些)(个|块|大)?(部分|块|方面|板块)"
+    r"|(目录|大纲|概要|主要内容|内容概述|概括|概述|总结一下|简单介绍)"
+    r"|^(what does (the|this) (document|notice|plan|file) (say|cover|contain|include)|overview|outline|summar"
+    r"|table of contents|what are the (main )?(sections|parts))",
     re.IGNORECASE,
 )
 

@@ -175,7 +175,7 @@ def _dictionary_key() -> str:
 
     h = hashlib.sha1(_FORMAT.encode())
     h.update(getattr(jieba, "__version__", "?").encode())
-    for name in ("userdict.txt", "synonyms.txt"):
+    for name in ("userdict.txt", "synonyms.txt", "glossary_en.txt"):
         h.update((DATA / name).read_bytes())
     return h.hexdigest()[:16]
 
@@ -206,7 +206,10 @@ def _build_dictionary(stem: Path) -> None:
         total += n
         if tag:
             tags[word] = tag
-    for key in synonyms():
+    # synonym keys are words of questions; their targets and the glossary's are the documents'
+    # words: all must segment as one word
+    targets = {t for ts in synonyms().values() for t, _w in ts} | {t for ts in glossary().values() for t, _w in ts}
+    for key in list(synonyms()) + sorted(targets):
         if len(key) >= 2 and not freq.get(key):
             freq[key] = 50
             total += 50

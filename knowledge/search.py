@@ -42,6 +42,7 @@ SYNONYM_WEIGHT = 0.85   # an expansion, when the question's own word is also in 
 MIN_COVERAGE = 0.34     # confidence threshold (share of the question covered)
 MIN_MATCHED = 1.2       # ... and at least this much idf mass matched
 MIN_PHRASE = 4          # characters of a verbatim run that count as a phrase
+GENERIC_SCALE = 0.5     # an everyday word weighs half
 RELATED_SHARE = 0.6     # a further hit must score this share of the best, and be anchored itself
 TYPO_WEIGHT = 0.9
 SUBWORD_WEIGHT = 0.6
@@ -60,6 +61,7 @@ class Concept:
     span: tuple[int, int] | None = None
     floor: float = 0.0  # a word the corpus lacks weighs at least this much, even if parts match
     generic: bool = False  # an everyday word: no evidence of topic alone
+    parts: dict[str, float] = field(default_factory=dict)  # sub-words of an unknown word: they add up
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ class Index:
             self.sentences.append(sents)
             docs_w.append(words)
             docs_b.append(Counter(bigrams(full + "\n" + tail)))
+        self.chars = set("".join(self.texts))  # every character of the document
         self.doc_terms = [set(d) for d in docs_w]
         self.doc_bigrams = [set(d) for d in docs_b]
         self.w_post, self.w_idf = self._build(docs_w)
@@ -229,14 +232,20 @@ class Index:
             if not self._term_ok(tok):
                 continue
             alts: dict[str, float] = {}
+            parts: dict[str, float] = {}
             if tok in self.w_idf:
                 alts[tok] = 1.0
             else:
                 for sub in self.dt.cut_for_search(tok):
                     if sub != tok and sub in self.w_idf and self._term_ok(sub):
-                        alts[sub] = SUBWORD_WEIGHT * len(sub) / len(tok)
+                        parts[sub] = SUBWORD_WEIGHT * len(sub) / len(tok)
             concepts.append(Concept(tok, alts, (s, e), 0.0 if tok in self.w_idf else OOV_WEIGHT,
-                                    generic=tok in self.everyday))
+                                    generic=tok in self.everyday, parts=parts))
+        # a content character the document never uses (票, 买) is part of the question too
+        for tok, s, e in self.dt.tokenize(rest):
+            if len(tok) == 1 and CJK_RUN.fullmatch(tok) and tok not in _STOP_CHARS \
+                    and tok not in self.stop and tok not in self.chars:
+                concepts.append(Concept(tok, {}, (s, e), 1.0))
         self._correct_typos(q, text, concepts)
         return concepts, bigrams(q)
 
@@ -244,10 +253,16 @@ class Index:
         keys = self.typo_keys()
         if not keys:
             return
+        # a window of the question may be a typo only if it does not cut one of its words
+        bounds = {0, len(text)}
+        for _tok, s, e in self.dt.tokenize(text):
+            bounds.update((s, e))
         for m in CJK_RUN.finditer(text):
             run, off = m.group(0), m.start()
             for n in (6, 5, 4, 3):
                 for i in range(len(run) - n + 1):
+                    if off + i not in bounds or off + i + n not in bounds:
+                        continue
                     win = run[i:i + n]
                     if win in self.w_idf or self.dt.is_word(win):
                         continue  # a real word is not a typo (火车票 is not 火车站)
@@ -274,8 +289,11 @@ class Index:
 
     # ------------------------------------------------------------------ scoring
     def concept_weight(self, c: Concept) -> float:
-        ws = [w * self.w_idf[t] for t, w in c.alts.items() if t in self.w_idf]
-        return max(max(ws), c.floor) if ws else OOV_WEIGHT
+        """The idf mass a concept brings to the question: its best alternative's idf (x its
+        weight), at least its floor; an everyday word counts half."""
+        ws = [w * self.w_idf[t] for t, w in {**c.parts, **c.alts}.items() if t in self.w_idf]
+        w = max(max(ws), c.floor) if ws else (c.floor or OOV_WEIGHT)
+        return w * (GENERIC_SCALE if c.generic else 1.0)
 
     def _phrase_share(self, runs: list[str], i: int, q_bigram_mass: float) -> float:
         """Idf mass of the question's bigrams inside runs of ``MIN_PHRASE``+ characters that the
@@ -309,12 +327,16 @@ class Index:
             return []
         raw: dict[int, float] = defaultdict(float)
         for c in concepts:
+            scale = GENERIC_SCALE if c.generic else 1.0
             best: dict[int, float] = {}
             for t, w in c.alts.items():
                 for i, s in self.w_post.get(t, ()):
-                    v = w * s
+                    v = w * s * scale
                     if v > best.get(i, 0.0):
                         best[i] = v
+            for t, w in c.parts.items():
+                for i, s in self.w_post.get(t, ()):
+                    best[i] = best.get(i, 0.0) + w * s * scale
             for i, v in best.items():
                 raw[i] += v
         for bg in set(bgs):
@@ -342,8 +364,11 @@ class Index:
             anchored = False  # some non-everyday concept matches a word of this clause
             per_concept: list[tuple[Concept, float, dict[str, float]]] = []
             for c, w in zip(concepts, weights, strict=True):
-                hits = {t: a * self.w_idf[t] for t, a in c.alts.items() if t in terms}
-                m = max(hits.values(), default=0.0)
+                scale = GENERIC_SCALE if c.generic else 1.0
+                hits = {t: a * self.w_idf[t] * scale for t, a in c.alts.items() if t in terms}
+                parts = {t: a * self.w_idf[t] * scale for t, a in c.parts.items() if t in terms}
+                m = max(max(hits.values(), default=0.0), sum(parts.values()))
+                hits.update(parts)
                 if m == 0.0 and len(c.surface) >= 2:  # partial credit from shared bigrams
                     bg = bigrams(c.surface)
                     if bg:
@@ -366,13 +391,14 @@ class Index:
             ranked.append((i, min(1.0, final * conf ** 0.25), conf, matched, anchored, spans))
         ranked.sort(key=lambda x: x[1], reverse=True)
         best = ranked[0]
-        if best[2] < MIN_COVERAGE or best[3] < MIN_MATCHED or not best[4]:
+        anchored = best[4] or allowed is not None  # a named section anchors the question itself
+        if best[2] < MIN_COVERAGE or (best[3] < MIN_MATCHED and allowed is None) or not anchored:
             return []
         out = [Scored(best[0], round(best[1], 4), round(best[2], 4), best[3], best[5])]
         for r in ranked[1:]:
             if len(out) >= limit:
                 break
-            if r[4] and r[1] >= RELATED_SHARE * best[1] and r[2] >= MIN_COVERAGE:
+            if (r[4] or allowed is not None) and r[1] >= RELATED_SHARE * best[1] and r[2] >= MIN_COVERAGE:
                 out.append(Scored(r[0], round(r[1], 4), round(r[2], 4), r[3], r[5]))
         return out
 
