@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime, timedelta
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -12,9 +13,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import texts
 from bot.context import BotContext
 from handlers.common import admin_only, answer, args_text, keyboard, reply
+from knowledge import intents
 
 MAX_QUESTION = 500
-OUTLINE_ITEMS_PER_ROW = 3
+OUTLINE_ITEMS_PER_ROW = 2
+OUTLINE_TITLE_CHARS = 8  # an item button: 「二（三）」 + 8 characters fits half a phone's width
 
 
 def _small_talk(text: str) -> bool | None:
@@ -28,24 +31,95 @@ def _small_talk(text: str) -> bool | None:
     return None
 
 
-def clause_buttons(kb, clause_id: str):  # noqa: ANN001, ANN201
-    """Buttons to the parent section, neighbouring items, or a section's items."""
+def clause_buttons(kb, clause_id: str, *, full_text: bool = False):  # noqa: ANN001, ANN201
+    """Buttons to the parent section, neighbouring items, or a section's items; the whole clause
+    (``full_text``, when only its answering sentences were shown); the table of contents."""
     rel = kb.related(clause_id)
-    pairs = [(f"{c.label} {c.title}", f"c:{c.id}") for c in rel]
-    return keyboard([pairs[i:i + 2] for i in range(0, len(pairs), 2)])
+    short = kb.short_titles(OUTLINE_TITLE_CHARS)
+    pairs = [(texts.outline_button(c.label, short.get(c.id, c.title)), f"c:{c.id}") for c in rel]
+    rows = [pairs[i:i + 2] for i in range(0, len(pairs), 2)]
+    last = [(texts.BUTTON_FULL_TEXT, f"c:{clause_id}")] if full_text else []
+    rows.append(last + [(texts.BUTTON_CONTENTS, "outline")])
+    return keyboard(rows)
+
+
+def _clause_reply(kb, hit, *, named_section: str | None = None) -> tuple[str, bool]:  # noqa: ANN001
+    """(text, shortened): a hit as the reader wants it (answering sentences in bold, a long
+    clause shortened to them)."""
+    c = hit.clause
+    full = not (hit.sentences and texts.is_long(c))
+    body = texts.clause(c, kb, hit.sentences, full=full)
+    if named_section and c.id != named_section and kb.get(named_section):
+        body = texts.section_named(kb.get(named_section).label) + body
+    return body, not full
+
+
+def _data_answer(context: BotContext, intent) -> str:  # noqa: ANN001
+    """The answer to a question about the bot's own data (knowledge.intents)."""
+    from bot.periods import deadline_of, period_of
+
+    services, settings = context.services, context.settings
+    tz = settings.tz
+    if intent.kind == "deadline":
+        period = services.checkins.period_now()
+        deadline = deadline_of(period, settings.checkin_deadline_day, tz)
+        now = services.clock.now()
+        nxt = nxt_deadline = None
+        if now > deadline:
+            d = deadline.astimezone(tz).date().replace(day=1) + timedelta(days=32)
+            moment = datetime(d.year, d.month, 1, 12, tzinfo=tz)
+            nxt = period_of(moment, settings.checkin_period, tz)
+            nxt_deadline = deadline_of(nxt, settings.checkin_deadline_day, tz)
+        return texts.deadline_answer(period, deadline, now, tz, nxt, nxt_deadline)
+    if intent.kind == "events":
+        upcoming = services.events.upcoming()
+        matches = [ev for ev in upcoming if _event_matches(ev.title, intent.words)]
+        return texts.events_answer(matches, upcoming, tz)
+    if intent.kind == "howto_checkin":
+        return texts.HOWTO_CHECKIN
+    return texts.HOWTO_BIND
+
+
+def _event_matches(title: str, words) -> bool:  # noqa: ANN001
+    """An event title matches the question's event words: one is inside it, or most of a word's
+    character pairs are (表彰会 ~ 县级双拥模范命名表彰大会)."""
+    t = "".join(title.split())
+    for w in words:
+        w = "".join(w.split())
+        if not w:
+            continue
+        if w in t:
+            return True
+        pairs = [w[i:i + 2] for i in range(len(w) - 1)]
+        if pairs and sum(p in t for p in pairs) / len(pairs) >= 0.5:
+            return True
+    return False
 
 
 async def answer_question(update: Update, context: BotContext, question: str) -> None:
-    """Answer from the knowledge base: the clause, or the missing-reference / not-found message."""
+    """Answer from the bot's data (deadline, events, how to) and/or the knowledge base: the
+    clause, or the missing-reference / not-found message."""
     kb = context.kb
     question = question.strip()[:MAX_QUESTION]
     talk = _small_talk(question)
     if talk is not None:  # 你好 / 谢谢: not a question, and not "unanswered"
-        await reply(update, texts.small_talk(thanks=talk))
+        await reply(update, texts.small_talk(thanks=talk, title=kb.title))
+        return
+    intent = intents.detect(question)
+    if intent is not None:
+        data = _data_answer(context, intent)
+        ans = kb.ask(intent.rest, limit=3) if intent.rest.strip() else None
+        if ans is not None and ans.kind in ("content", "structural") and ans.hits:
+            body, shortened = _clause_reply(kb, ans.hits[0])
+            await reply(update, data + texts.FROM_DOCUMENT + body,
+                        clause_buttons(kb, ans.hits[0].clause.id, full_text=shortened))
+        else:
+            await reply(update, data, keyboard([[(texts.BUTTON_CONTENTS, "outline")]]))
         return
     ans = kb.ask(question, limit=3)
     if ans.kind == "missing":
-        await reply(update, texts.missing_ref(ans.missing_ref or question, ans.available))
+        await reply(update, texts.missing_ref(ans.missing_ref or question, ans.available),
+                    keyboard([[(texts.BUTTON_CONTENTS, "outline")]]))
         return
     if ans.kind == "overview":  # a question about the whole document: its table of contents
         await outline(update, context)
@@ -54,13 +128,13 @@ async def answer_question(update: Update, context: BotContext, question: str) ->
         user = update.effective_user
         context.services.roster.record_unanswered(user_id=user.id if user else None, question=question)
         await reply(update, texts.not_found(question, texts.SUGGESTIONS),
-                    keyboard([[("📋 查看目录", "outline")]]))
+                    keyboard([[(texts.BUTTON_CONTENTS, "outline")]]))
         return
-    top = ans.hits[0].clause
-    body = texts.clause(top, kb)
+    top = ans.hits[0]
+    body, shortened = _clause_reply(kb, top, named_section=ans.section if ans.kind == "content" else None)
     if ans.kind == "content":
         body += texts.also_matched(ans.hits[1:])
-    await reply(update, body, clause_buttons(kb, top.id))
+    await reply(update, body, clause_buttons(kb, top.clause.id, full_text=shortened))
 
 
 async def ask(update: Update, context: BotContext) -> None:
@@ -102,9 +176,10 @@ async def outline(update: Update, context: BotContext) -> None:
     """Table of contents: a button per section (a row each), then its items, a few to a row."""
     kb = context.kb
     rows: list[list[tuple[str, str]]] = []
+    short = kb.short_titles(OUTLINE_TITLE_CHARS)
     for top in kb.top_level():
-        rows.append([(f"{top.label} {top.title}", f"c:{top.id}")])
-        items = [(texts.outline_item_button(c.label, c.title), f"c:{c.id}")
+        rows.append([(texts.outline_button(top.label, short.get(top.id, top.title)), f"c:{top.id}")])
+        items = [(texts.outline_button(c.label, short.get(c.id, c.title)), f"c:{c.id}")
                  for c in (kb.get(cid) for cid in top.children) if c is not None]
         rows += [items[i:i + OUTLINE_ITEMS_PER_ROW] for i in range(0, len(items), OUTLINE_ITEMS_PER_ROW)]
     await reply(update, texts.outline(kb), keyboard(rows))
@@ -123,7 +198,7 @@ async def open_clause(update: Update, context: BotContext) -> None:
     if clause is None:
         await reply(update, texts.STALE_LINK)
         return
-    await reply(update, texts.clause(clause, kb), clause_buttons(kb, clause.id))
+    await reply(update, texts.clause(clause, kb), clause_buttons(kb, clause.id))  # the whole clause
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

@@ -29,7 +29,8 @@ def test_ask_json():
     assert d["question"] == "光荣牌怎么挂"
     r = d["results"][0]
     assert r["id"] == "1.2" and r["label"] == "一（二）" and "光荣牌" in r["text"]
-    assert set(r) == {"id", "label", "title", "score", "text"}
+    assert set(r) == {"id", "label", "title", "score", "text", "sentences"}
+    assert any("光荣牌" in x for x in r["sentences"]) and all(x in r["text"] for x in r["sentences"])
     assert "光荣牌" in p.stdout.decode("utf-8")  # ensure_ascii=False
 
 
