@@ -17,7 +17,7 @@ import re
 from . import resources
 from .model import Clause
 
-_LEADING_TAGS = {"d", "ad", "dg", "v", "vd", "vi", "p", "c"}
+_LEADING_TAGS = {"d", "ad", "dg", "v", "vd", "vi", "p", "c", "i", "l"}  # i, l: set phrases (积极参与, 贯彻落实)
 _STRIP = re.compile(r"[“”\"'‘’《》「」『』（）()【】\s]")
 _UNKNOWN_INFO = 12.0  # a word jieba does not know is as informative as a rare one
 

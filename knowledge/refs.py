@@ -25,12 +25,12 @@ _JOIN = r"(?:的|中的|里的|里面的|之|中|里|里面)?"
 
 # a section / an item, counted from the start or from the end; each one named group
 _SEC = (rf"(?:第\s*(?P<s>\d{{1,3}}|{_CNN})\s*{_SEC_WORD}"
-        rf"|(?P<slast>最后|最末|末尾)\s*一?\s*个?\s*{_SEC_WORD}"
+        rf"|(?P<slast>最后|最末|末尾)\s*[一1]?\s*个?\s*{_SEC_WORD}"
         rf"|倒数\s*第?\s*(?P<sback>\d{{1,2}}|{_CNN})\s*个?\s*{_SEC_WORD})")
 _ITEM = (rf"(?:第\s*(?P<i>\d{{1,3}}|{_CNN})\s*{_ITEM_WORD}?"
-         rf"|(?P<ilast>最后|最末|末尾)\s*一?\s*个?\s*{_ITEM_WORD}"
+         rf"|(?P<ilast>最后|最末|末尾)\s*[一1]?\s*个?\s*{_ITEM_WORD}"
          rf"|倒数\s*第?\s*(?P<iback>\d{{1,2}}|{_CNN})\s*个?\s*{_ITEM_WORD}"
-         rf"|\(\s*(?P<ip>\d{{1,3}}|{_CNN})\s*\)|(?P<iw>\d{{1,3}}|{_CNN})\s*{_ITEM_WORD})")
+         rf"|\(\s*(?P<ip>\d{{1,3}}|{_CNN})\s*\)|(?P<iw>\d{{1,3}})\s*{_ITEM_WORD})")
 _CN_SEC_ITEM = re.compile(rf"{_SEC}\s*{_JOIN}\s*(?:{_ITEM})?")
 _EN_LAST = r"(?:last|final)"
 _EN_SEC_LAST = re.compile(

@@ -44,6 +44,7 @@ MIN_MATCHED = 1.2       # ... and at least this much idf mass matched
 MIN_PHRASE = 4          # characters of a verbatim run that count as a phrase
 GENERIC_SCALE = 0.5     # an everyday word weighs half
 RELATED_SHARE = 0.6     # a further hit must score this share of the best, and be anchored itself
+RELATED_COVERAGE = 0.7  # ... and explain this share of what the best explains
 TYPO_WEIGHT = 0.9
 SUBWORD_WEIGHT = 0.6
 CANDIDATES = 30
@@ -275,17 +276,16 @@ class Index:
                         continue
                     a, b = off + i, off + i + n
                     inside = [c for c in concepts if c.span and a <= c.span[0] and c.span[1] <= b]
-                    target = inside[0] if inside else Concept(win, {}, (a, b))
-                    for c in inside[1:]:
-                        for t, w in c.alts.items():
-                            target.alts[t] = max(target.alts.get(t, 0), w)
+                    # a word inside the window explains only its share of the window's characters
+                    target = Concept(win, {}, (a, b))
+                    for c in inside:
+                        share = len(c.surface) / n
+                        for t, w in {**c.parts, **c.alts}.items():
+                            target.alts[t] = max(target.alts.get(t, 0), w * share)
                         concepts.remove(c)
-                    target.floor = 0.0
-                    target.generic = False
                     for t in cands:
                         target.alts[t] = max(target.alts.get(t, 0), TYPO_WEIGHT)
-                    if not inside:
-                        concepts.append(target)
+                    concepts.append(target)
 
     # ------------------------------------------------------------------ scoring
     def concept_weight(self, c: Concept) -> float:
@@ -398,7 +398,8 @@ class Index:
         for r in ranked[1:]:
             if len(out) >= limit:
                 break
-            if (r[4] or allowed is not None) and r[1] >= RELATED_SHARE * best[1] and r[2] >= MIN_COVERAGE:
+            if (r[4] or allowed is not None) and r[1] >= RELATED_SHARE * best[1] \
+                    and r[2] >= max(MIN_COVERAGE, RELATED_COVERAGE * best[2]):
                 out.append(Scored(r[0], round(r[1], 4), round(r[2], 4), r[3], r[5]))
         return out
 
