@@ -159,8 +159,8 @@ def _needs_join(p: str, nxt: str) -> bool:
 
     Yes when ``p`` has no final punctuation, ``nxt`` is not numbered, and either ``p`` ends in a
     mark that continues a sentence (，、（ …), or is long (a wrapped line), or is prose (a
-    punctuation mark inside) followed by a line that is not heading-shaped. A short line without
-    any punctuation is a heading, never joined."""
+    punctuation mark inside) followed by a line that is not a title (short, no punctuation at
+    all). A short line without any punctuation is a heading, never joined."""
     if not p or not nxt or ends_terminal(p) or is_numbered(nxt):
         return False
     if ends_continuation(p):
@@ -169,7 +169,7 @@ def _needs_join(p: str, nxt: str) -> bool:
         return False
     if len(p) > HEADING_MAX - 10:
         return True
-    return bool(_INNER_MARK.search(p)) and not is_heading_shape(nxt)
+    return bool(_INNER_MARK.search(p)) and not (is_heading_shape(nxt) and not _INNER_MARK.search(nxt))
 
 
 def _joined(p: str, nxt: str) -> str:
@@ -235,8 +235,9 @@ def dedupe_sentences(text: str) -> str:
 
 def parse_front(paras: list[str], warnings: list[ParseWarning] | None = None,
                 ) -> tuple[Meta, list[str], list[str]]:
-    """Split the paragraphs before the first section into (meta, header paras, preamble paras)."""
-    paras = [p for p in paras if p]
+    """Split the paragraphs before the first section into (meta, header paras, preamble paras).
+    Lines broken mid-sentence are joined first (a wrapped preamble is not a title)."""
+    paras = join_broken(paras, warnings)
     meta = Meta()
     # the document title is the last heading-shaped line that is not a date / 文号
     title_idx = None
@@ -259,7 +260,7 @@ def parse_front(paras: list[str], warnings: list[ParseWarning] | None = None,
     if meta.title is None and meta.notice_title:
         m = re.search(r"《(.+?)》", meta.notice_title)
         meta.title = m.group(1) if m else meta.notice_title
-    return meta, header, join_broken(preamble, warnings)
+    return meta, header, preamble
 
 
 def _fill_meta(meta: Meta, header: list[str]) -> None:
