@@ -249,22 +249,10 @@ class Tokenizer:
     MAX_WORD = 16  # longer dictionary entries are never needed to segment a question
 
     def __init__(self, trie, logp, min_logp: float, tags: tuple[list[str], bytes] | None = None):  # noqa: ANN001
-        import jieba
-
         self._tags = tags
         self._trie = trie
         self._logp = logp
         self._unknown = min_logp  # an unknown single character
-        self._jieba = jieba.Tokenizer()
-        self._jieba.initialized = True
-        self._jieba.FREQ = self  # jieba's cut reads FREQ.get(word); we answer from the trie
-        self._jieba.get_DAG = self._dag
-        self._jieba.calc = self._calc
-
-    # jieba's FREQ protocol (only get() is used once get_DAG and calc are ours)
-    def get(self, word: str, default=None):  # noqa: ANN001, ANN201
-        i = self._trie.get(word)
-        return default if i is None else 1
 
     def __contains__(self, word: str) -> bool:
         return word in self._trie
@@ -283,30 +271,94 @@ class Tokenizer:
         names, ids = self._tags
         return names[ids[i]]
 
-    def _dag(self, sentence: str) -> dict[int, list[tuple[int, float]]]:
-        pre = self._trie.iter_prefixes_with_ids
-        logp, unknown = self._logp, self._unknown
-        dag = {}
-        for k in range(len(sentence)):
-            ends = [(k + len(w) - 1, logp[i]) for w, i in pre(sentence[k:k + self.MAX_WORD])]
-            dag[k] = ends or [(k, unknown)]
-        return dag
-
-    @staticmethod
-    def _calc(sentence: str, dag, route) -> None:  # noqa: ANN001
+    def _cut_block(self, sentence: str, out: list[str]) -> None:
+        """jieba's precise mode with HMM on one run of Chinese characters / letters / digits:
+        the most probable route through the dictionary's words (computed backwards, the words
+        starting at each position found with one trie call), then the HMM for runs of single
+        characters that are not a word."""
         n = len(sentence)
-        route[n] = (0.0, 0)
+        pre = self._trie.iter_prefixes_with_ids
+        logp, unknown, span = self._logp, self._unknown, self.MAX_WORD
+        route_p = [0.0] * (n + 1)
+        route_x = [0] * (n + 1)
         for idx in range(n - 1, -1, -1):
-            route[idx] = max((lp + route[x + 1][0], x) for x, lp in dag[idx])
+            best_p, best_x = None, idx
+            for w, i in pre(sentence[idx:idx + span]):
+                x = idx + len(w) - 1
+                p = logp[i] + route_p[x + 1]
+                if best_p is None or p > best_p or (p == best_p and x > best_x):
+                    best_p, best_x = p, x
+            if best_p is None:
+                best_p, best_x = unknown + route_p[idx + 1], idx
+            route_p[idx], route_x[idx] = best_p, best_x
+        x, buf = 0, ""
+        while x < n:
+            y = route_x[x] + 1
+            word = sentence[x:y]
+            if y - x == 1:
+                buf += word
+            else:
+                if buf:
+                    self._flush(buf, out)
+                    buf = ""
+                out.append(word)
+            x = y
+        if buf:
+            self._flush(buf, out)
+
+    def _flush(self, buf: str, out: list[str]) -> None:
+        if len(buf) == 1 or buf in self._trie:
+            out.extend(buf)
+        else:
+            from jieba import finalseg  # the HMM for unknown words
+
+            out.extend(finalseg.cut(buf))
 
     def cut(self, text: str) -> list[str]:
-        return list(self._jieba.cut(text))
+        """jieba.cut(text, HMM=True), same words."""
+        out: list[str] = []
+        for blk in _RE_HAN.split(text):
+            if not blk:
+                continue
+            if _RE_HAN.match(blk):
+                self._cut_block(blk, out)
+            else:
+                for x in _RE_SKIP.split(blk):
+                    if _RE_SKIP.match(x):
+                        out.append(x)
+                    else:
+                        out.extend(x)
+        return out
 
     def cut_for_search(self, text: str) -> list[str]:
-        return list(self._jieba.cut_for_search(text))
+        """jieba.cut_for_search(text): each word, preceded by the dictionary words of 2 and 3
+        characters inside it."""
+        out: list[str] = []
+        trie = self._trie
+        for w in self.cut(text):
+            n = len(w)
+            if n > 2:
+                for i in range(n - 1):
+                    if w[i:i + 2] in trie:
+                        out.append(w[i:i + 2])
+            if n > 3:
+                for i in range(n - 2):
+                    if w[i:i + 3] in trie:
+                        out.append(w[i:i + 3])
+            out.append(w)
+        return out
 
     def tokenize(self, text: str) -> list[tuple[str, int, int]]:
-        return list(self._jieba.tokenize(text))
+        """(word, start, end) of ``cut(text)``."""
+        out, start = [], 0
+        for w in self.cut(text):
+            out.append((w, start, start + len(w)))
+            start += len(w)
+        return out
+
+
+_RE_HAN = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")  # jieba's re_han_default
+_RE_SKIP = re.compile(r"(\r\n|\s)")
 
 
 @lru_cache(maxsize=1)

@@ -127,7 +127,9 @@ class Index:
                 words.update(terms)
                 sents.append((span, frozenset(terms), norm))
             title = _QUOTES.sub("", normalize(c.title))
-            tterms = self.words(title)
+            # an item's title is its first sentence's lead: reuse its words when it is all of it
+            tterms = sents[0][1] if sents and sents[0][2].rstrip("。；;:：!！?？") == title else None
+            tterms = list(tterms) if tterms is not None else self.words(title)
             for t in tterms:
                 words[t] += TITLE_TF
             tail = normalize(" ".join(p for p in (extra.get(c.id, ""),
