@@ -80,6 +80,17 @@ def _data_answer(context: BotContext, intent) -> str:  # noqa: ANN001
     return texts.HOWTO_BIND
 
 
+def _suggestions(kb) -> list[str]:  # noqa: ANN001
+    """Questions this document can answer: a section by number, and two items' short titles
+    (from different sections), so a plan of any year suggests its own topics."""
+    out = ["第二部分讲什么" if len(kb.sections()) >= 2 else "第一部分讲什么"]
+    short = kb.short_titles(OUTLINE_TITLE_CHARS)
+    for sec in kb.sections()[:2]:
+        if sec.children:
+            out.append(short.get(sec.children[0], ""))
+    return [s for s in out if s]
+
+
 def _event_matches(title: str, words) -> bool:  # noqa: ANN001
     """An event title matches the question's event words: one is inside it, or most of a word's
     character pairs are (表彰会 ~ 县级双拥模范命名表彰大会)."""
@@ -127,7 +138,7 @@ async def answer_question(update: Update, context: BotContext, question: str) ->
     if not ans.hits:
         user = update.effective_user
         context.services.roster.record_unanswered(user_id=user.id if user else None, question=question)
-        await reply(update, texts.not_found(question, texts.SUGGESTIONS),
+        await reply(update, texts.not_found(question, _suggestions(kb)),
                     keyboard([[(texts.BUTTON_CONTENTS, "outline")]]))
         return
     top = ans.hits[0]
