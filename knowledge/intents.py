@@ -12,7 +12,7 @@ Kinds:
 * ``deadline`` — when the period's check-in (进度填报) is due: 截止, 最晚, 什么时候交/报, deadline;
 * ``events`` — when an event takes place: 什么时候开 / 哪天举行 / 几号召开 / when is … with the
   event's words in ``words`` (to match an event title; English words come with their Chinese
-  glossary translation);
+  glossary translation); or which events are coming (最近有什么活动, upcoming events: no words);
 * ``howto_checkin`` — how to report progress: 怎么填报, 如何上报进度, how do I report;
 * ``howto_bind`` — how to join one's unit: 怎么绑定, 邀请码, 如何加入单位, how do I register.
 
@@ -51,6 +51,13 @@ _EVENTS = [
 # words that make a "when" question an event: a gathering, not the document or a deadline
 _EVENT_NOUN = re.compile(r"会|活动|典礼|仪式|慰问|表彰|座谈|培训|演练|比赛|竞赛|展览|讲座|走访|纪念|"
                          r"meeting|conference|ceremony|event|visit|training|drill|exercise|celebration|commendation")
+# 最近有什么活动 / 近期有哪些会议安排 / upcoming events: the list, no particular event
+_EVENT_LIST = [
+    re.compile(r"(?:最近|近期|近来|接下来|下周|下个月|本月|这个月|本周|这周|今后|未来)\s*(?:都|还)?\s*(?:有|安排了?)\s*"
+               r"(?:什么|哪些|啥|几个)?\s*(?:活动|会议|会|安排|日程)"),
+    re.compile(r"(?:活动|会议)\s*(?:安排|日程|计划)\s*(?:有哪些|是什么|有什么)?$"),
+    re.compile(r"\b(?:upcoming|next|coming)\s+(?:events?|meetings?|activities)|\bwhat\s+events\b"),
+]
 _CHECKIN = [
     re.compile(rf"{_HOW}\s*(?:去|来|才能|可以|能)?\s*{_REPORT}\s*(?:工作)?\s*{_PROGRESS}?"),
     re.compile(rf"{_REPORT}\s*(?:工作)?\s*{_PROGRESS}?\s*(?:要|得|应该)?\s*{_HOW}"),
@@ -111,6 +118,9 @@ def detect(question: str) -> Intent | None:
     for pat in _CHECKIN:
         if m := pat.search(q):
             return Intent("howto_checkin", rest=_without(q, m))
+    for pat in _EVENT_LIST:
+        if m := pat.search(q):
+            return Intent("events", rest=_without(q, m))
     for pat in _EVENTS:
         m = pat.search(q)
         if m and _EVENT_NOUN.search(m.group("what") or ""):
