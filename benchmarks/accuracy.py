@@ -1,18 +1,32 @@
-"""Top-1 / top-3 accuracy per question kind, ours vs a plain jieba + BM25 baseline.
+"""Top-1 / top-3 accuracy per question set and kind: ours beside a plain jieba + BM25 baseline,
+and, for the independent sets, the figure the code had on first contact.
 
-    .venv/bin/python benchmarks/accuracy.py [questions.jsonl ...]
+    .venv/bin/python benchmarks/accuracy.py            # every set below
+    .venv/bin/python benchmarks/accuracy.py -v         # ... and list the misses
+    .venv/bin/python benchmarks/accuracy.py FILE.jsonl [--doc PATH]
 
-Default files: tests/data/questions.jsonl (tuned on), tests/data/questions_heldout.jsonl
-(written before tuning, never tuned on) and tests/data/questions_heldout2.jsonl (a second
-independent set, written before a later round of general fixes). A question with
-``"expect": []`` is right when there is no answer (off-topic, or a reference that does not
-exist); ``"expect": ["overview"]`` is right when the answer is the document's outline.
+Sets (tests/data/):
+  questions.jsonl          108, tuned on (2020 document)
+  questions_heldout.jsonl   36, written before tuning (2020)
+  questions_heldout2.jsonl  72, a second independent set (2020)
+  questions_v3.jsonl       181, a third independent set, issue 13's kinds (2020)
+  questions_2026.jsonl      69, docs/2026-shizhu-workpoints.docx (another county, 6 sections)
+  questions_2025.jsonl      25, docs/2025-odd-workpoints.txt (an odd layout)
+  questions_v3_botdata.jsonl 18 questions about the bot's own data: intent recognition
+The v3 / 2026 / 2025 sets were written by a helper who had not seen the code; their first-contact
+figures (tests/data/first_contact/*.txt, measured by the helper's black-box scorer on the code
+before issue 13's work) are printed beside today's.
+
+Scoring: ``"expect": []`` is right when there is no answer (off-topic, or a reference that does
+not exist); ``["overview"]`` when the answer is the document's outline; else top-1 = the first
+result is in ``expect``, top-3 = one of the first three is.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -20,7 +34,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from knowledge import KnowledgeBase  # noqa: E402
+from knowledge import KnowledgeBase, intents  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+SETS = [  # (questions, document or None for the shipped one, first-contact file or None)
+    ("questions.jsonl", None, None),
+    ("questions_heldout.jsonl", None, None),
+    ("questions_heldout2.jsonl", None, None),
+    ("questions_v3.jsonl", None, "first_contact_2020.txt"),
+    ("questions_2026.jsonl", "docs/2026-shizhu-workpoints.docx", "first_contact_2026.txt"),
+    ("questions_2025.jsonl", "docs/2025-odd-workpoints.txt", "first_contact_2025.txt"),
+]
 
 
 class Baseline:
@@ -53,7 +77,7 @@ class Baseline:
         return [cid for s, cid in scores[:limit] if s > 0]
 
 
-def evaluate(ask, path: Path):
+def evaluate(ask, path: Path, misses: list | None = None):
     per = defaultdict(lambda: [0, 0, 0])  # n, top1, top3
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -67,28 +91,86 @@ def evaluate(ask, path: Path):
             per[k][0] += 1
             per[k][1] += t1
             per[k][2] += t3
+        if misses is not None and not t1:
+            misses.append(f"  [{d['kind']}] {d['q']}  expect={exp}  got={got}")
     return per
 
 
-def main(argv: list[str]) -> int:
-    files = [Path(a) for a in argv] or [ROOT / "tests/data/questions.jsonl",
-                                        ROOT / "tests/data/questions_heldout.jsonl",
-                                        ROOT / "tests/data/questions_heldout2.jsonl"]
-    kb = KnowledgeBase.load()
+def first_contact(name: str | None) -> dict[str, tuple[float, float]]:
+    """kind -> (top-1, top-3) from a first-contact report ('overall' -> 'ALL'); the first table
+    in the file (the .docx run for 2026 repeats the .txt one)."""
+    if not name or not (DATA / "first_contact" / name).exists():
+        return {}
+    out: dict[str, tuple[float, float]] = {}
+    for line in (DATA / "first_contact" / name).read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^\s*(\w+)\s+top-1\s+\d+/\d+\s+([\d.]+)%\s+top-3\s+\d+/\d+\s+([\d.]+)%", line)
+        if m:
+            kind = "ALL" if m.group(1) == "overall" else m.group(1)
+            if kind in out:
+                break
+            out[kind] = (float(m.group(2)) / 100, float(m.group(3)) / 100)
+    return out
+
+
+def report(path: Path, doc: Path | None, fc: dict, verbose: bool) -> tuple[int, int, int]:
+    kb = KnowledgeBase.load(doc) if doc else KnowledgeBase.load()
     base = Baseline(list(kb.clauses.values()))
 
     def ours(q: str) -> list[str]:
         ans = kb.ask(q, limit=3)
         return ["overview"] if ans.kind == "overview" else [h.clause.id for h in ans.hits]
 
-    for f in files:
-        a, b = evaluate(ours, f), evaluate(base.ask, f)
-        print(f"\n{f.relative_to(ROOT) if f.is_relative_to(ROOT) else f}")
-        print(f"{'kind':<12}{'n':>4}  {'top1':>7}{'top3':>7}   {'base1':>7}{'base3':>7}")
-        for k in sorted(a, key=lambda k: (k == "ALL", k)):
-            n, t1, t3 = a[k]
-            _, b1, b3 = b[k]
-            print(f"{k:<12}{n:>4}  {t1 / n:>7.1%}{t3 / n:>7.1%}   {b1 / n:>7.1%}{b3 / n:>7.1%}")
+    misses: list[str] = []
+    a, b = evaluate(ours, path, misses), evaluate(base.ask, path)
+    title = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    print(f"\n{title}" + (f"  (document {doc.relative_to(ROOT) if doc.is_relative_to(ROOT) else doc})" if doc else ""))
+    print(f"{'kind':<14}{'n':>4}  {'top1':>7}{'top3':>7}   {'base1':>7}{'base3':>7}"
+          + (f"   {'first1':>7}{'first3':>7}" if fc else ""))
+    for k in sorted(a, key=lambda k: (k == "ALL", k)):
+        n, t1, t3 = a[k]
+        _, b1, b3 = b[k]
+        line = f"{k:<14}{n:>4}  {t1 / n:>7.1%}{t3 / n:>7.1%}   {b1 / n:>7.1%}{b3 / n:>7.1%}"
+        if fc:
+            f1, f3 = fc.get(k, (float("nan"), float("nan")))
+            line += f"   {f1:>7.1%}{f3:>7.1%}"
+        print(line)
+    if verbose and misses:
+        print("misses:")
+        print("\n".join(misses))
+    n, t1, t3 = a["ALL"]
+    return n, t1, t3
+
+
+def intents_report(path: Path, verbose: bool) -> None:
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    ok = 0
+    bad = []
+    for d in rows:
+        got = intents.detect(d["q"])
+        kind = got.kind if got else None
+        ok += kind == d["intent"]
+        if kind != d["intent"]:
+            bad.append(f"  {d['q']}  expect={d['intent']}  got={kind}")
+    print(f"\n{path.relative_to(ROOT)}: intent recognised {ok}/{len(rows)} = {ok / len(rows):.1%}")
+    if verbose and bad:
+        print("\n".join(bad))
+
+
+def main(argv: list[str]) -> int:
+    verbose = "-v" in argv
+    argv = [a for a in argv if a != "-v"]
+    if argv:
+        doc = None
+        if "--doc" in argv:
+            i = argv.index("--doc")
+            doc = Path(argv[i + 1])
+            argv = argv[:i] + argv[i + 2:]
+        for f in argv:
+            report(Path(f), doc, {}, verbose)
+        return 0
+    for name, doc, fc in SETS:
+        report(DATA / name, DATA / doc if doc else None, first_contact(fc), verbose)
+    intents_report(DATA / "questions_v3_botdata.jsonl", verbose)
     return 0
 
 

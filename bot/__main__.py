@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
     add_subparsers(sub)
     cli_plans.add_subparsers(sub)
+    cli_plans.install_plan_options(sub)
     args = parser.parse_args(argv)
     if args.command is None:
         import os

@@ -1,10 +1,15 @@
-"""Command line for work plans: ``python -m bot plan import|list``.
+"""Command line for work plans: ``python -m bot plan import|list``, and the plan behind ``ask``
+and ``outline``.
 
     python -m bot plan import PATH [--year Y] [--activate]   # .docx / .txt / .pdf
     python -m bot plan list [--json]
+    python -m bot ask "问题" [--year Y]     # the active plan, or the year's; a question naming a
+    python -m bot outline [--year Y]        # year (「2020年的第二部分」) is answered from that plan
 
-Both use DATABASE_URL (the bot's database; start-up migrations are applied first). Exit codes:
-0 done, 2 bad usage or a file that is not a work plan (the reason on stderr).
+They use DATABASE_URL (the bot's database; start-up migrations are applied first). ``ask`` and
+``outline`` without ``--doc`` answer from the database's plans when it exists, else from the
+shipped document. Exit codes: 0 done, 1 (ask) not found, 2 bad usage, a file that is not a work
+plan, or no plan of the year asked for (the reason on stderr).
 """
 
 from __future__ import annotations
@@ -29,6 +34,99 @@ def add_subparsers(subparsers) -> None:  # noqa: ANN001
     lst.set_defaults(func=cmd_list)
 
 
+def install_plan_options(subparsers) -> None:  # noqa: ANN001
+    """Give the knowledge ``ask`` and ``outline`` sub-commands ``--year`` and the database's plans."""
+    for name, func in (("ask", cmd_ask), ("outline", cmd_outline)):
+        p = subparsers.choices[name]
+        p.add_argument("--year", type=int, default=None, help="the plan of this year (default: the active one)")
+        p.set_defaults(func=func)
+
+
+def _plans_if_any():  # noqa: ANN202
+    """A PlanService over DATABASE_URL when that database exists (a SQLite file that is not there
+    is not created just to answer a question), else None."""
+    from sqlalchemy.engine import make_url
+
+    from bot.__main__ import _settings
+
+    url = make_url(_settings().database_url)
+    if url.get_backend_name() == "sqlite" and (not url.database or not Path(url.database).exists()):
+        return None
+    return _services()
+
+
+def _kb_for_year(plans, year: int | None):  # noqa: ANN001, ANN202
+    """(plan view, knowledge base) of ``year`` (None: the active plan); PlanError('no_year_plan')."""
+    from bot.errors import PlanError
+
+    if year is None:
+        view = plans.active()
+    else:
+        view = plans.by_year(year)
+        if view is None:
+            raise PlanError("no_year_plan", year=year, years="、".join(str(y) for y in plans.years()) or "无")
+    return view, plans.kb(view.id)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """``ask`` answered from the plans in the database (``--year``, or the year a question names)."""
+    from bot.errors import PlanError
+    from bot.texts.plans import plan_error
+    from knowledge import cli
+
+    if args.doc:
+        if args.year is not None:
+            _err("--doc 和 --year 只能用一个。")
+            return cli.EXIT_ERROR
+        return cli.cmd_ask(args)
+    plans = _plans_if_any()
+    if plans is None:
+        if args.year is not None:
+            _err(plan_error("no_year_plan", {"year": args.year, "years": "（数据库尚未建立）"}))
+            return cli.EXIT_ERROR
+        return cli.cmd_ask(args)
+    try:
+        fixed = _kb_for_year(plans, args.year) if args.year is not None else None
+    except PlanError as exc:
+        _err(plan_error(exc.reason, exc.data))
+        return cli.EXIT_ERROR
+
+    def pick(question: str):  # noqa: ANN202
+        if fixed is not None:
+            return fixed[1], question, ""
+        route = plans.route(question)
+        note = ""
+        if route.other:
+            note = f"（以下引自 {route.plan.year} 年工作要点；当前启用的是 {plans.active().year} 年）\n"
+        elif route.missing_year is not None:
+            note = f"（没有 {route.missing_year} 年的工作要点，以下引自当前启用的 {route.plan.year} 年工作要点）\n"
+        return plans.kb(route.plan.id), route.question, note
+
+    return cli.cmd_ask(args, pick=pick)
+
+
+def cmd_outline(args: argparse.Namespace) -> int:
+    """``outline`` of the active plan, or of ``--year``'s."""
+    from bot.errors import PlanError
+    from bot.texts.plans import plan_error
+    from knowledge import cli
+
+    if args.doc:
+        return cli.cmd_outline(args)
+    plans = _plans_if_any()
+    if plans is None:
+        if args.year is not None:
+            _err(plan_error("no_year_plan", {"year": args.year, "years": "（数据库尚未建立）"}))
+            return cli.EXIT_ERROR
+        return cli.cmd_outline(args)
+    try:
+        _, kb = _kb_for_year(plans, args.year)
+    except PlanError as exc:
+        _err(plan_error(exc.reason, exc.data))
+        return cli.EXIT_ERROR
+    return cli.cmd_outline(args, kb=kb)
+
+
 def _out(text: str) -> None:
     sys.stdout.buffer.write(text.encode("utf-8", "replace") + b"\n")
     sys.stdout.flush()
@@ -51,25 +149,20 @@ def _services():  # noqa: ANN202
     return PlanService(engine, Clock())
 
 
-def read_paragraphs(path: Path) -> list[str]:
-    """The document's paragraphs; raises PlanError / OSError with a reason."""
-    from knowledge.parser import read_paragraphs as read
-
-    return read(path)
-
-
 def cmd_import(args: argparse.Namespace) -> int:
     """Parse, show the preview, store (and activate with --activate)."""
     from bot.errors import PlanError
     from bot.services.plans import draft_from_paragraphs
     from bot.texts.plans import plan_error, plan_preview_lines
+    from knowledge import DocumentError, read_document
+    from knowledge.cli import DOC_ERRORS
 
     path = Path(args.path)
-    if not path.is_file():
-        _err(f"文件不存在：{path}")
-        return 2
     try:
-        draft = draft_from_paragraphs(read_paragraphs(path), source_name=path.name, year=args.year)
+        draft = draft_from_paragraphs(read_document(path), source_name=path.name, year=args.year)
+    except DocumentError as exc:
+        _err(f"无法导入 {path}：{DOC_ERRORS.get(exc.reason, exc.reason)}")
+        return 2
     except PlanError as exc:
         _err(plan_error(exc.reason, exc.data))
         return 2

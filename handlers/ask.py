@@ -11,10 +11,13 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import texts
 from bot.context import BotContext
+from bot.errors import PlanError
 from handlers.common import admin_only, answer, args_text, keyboard, reply
+from knowledge import intents
 
 MAX_QUESTION = 500
-OUTLINE_ITEMS_PER_ROW = 3
+OUTLINE_ITEMS_PER_ROW = 2
+OUTLINE_TITLE_CHARS = 8  # an item button: 「二（三）」 + 8 characters fits half a phone's width
 
 
 def _small_talk(text: str) -> bool | None:
@@ -28,39 +31,122 @@ def _small_talk(text: str) -> bool | None:
     return None
 
 
-def clause_buttons(kb, clause_id: str):  # noqa: ANN001, ANN201
-    """Buttons to the parent section, neighbouring items, or a section's items."""
+def _data(kind: str, plan_id: int | None, clause_id: str = "") -> str:
+    """Callback data of a clause (``c:2.3``) or the outline (``outline``) button; ``@<plan id>``
+    when the message quotes a plan other than the active one, so the button opens that plan."""
+    base = f"c:{clause_id}" if kind == "c" else "outline"
+    return base if plan_id is None else f"{base}@{plan_id}"
+
+
+def clause_buttons(kb, clause_id: str, *, full_text: bool = False, plan_id: int | None = None):  # noqa: ANN001, ANN201
+    """Buttons to the parent section, neighbouring items, or a section's items; the whole clause
+    (``full_text``, when only its answering sentences were shown); the table of contents."""
     rel = kb.related(clause_id)
-    pairs = [(f"{c.label} {c.title}", f"c:{c.id}") for c in rel]
-    return keyboard([pairs[i:i + 2] for i in range(0, len(pairs), 2)])
+    short = kb.short_titles(OUTLINE_TITLE_CHARS)
+    pairs = [(texts.outline_button(c.label, short.get(c.id, c.title)), _data("c", plan_id, c.id)) for c in rel]
+    rows = [pairs[i:i + 2] for i in range(0, len(pairs), 2)]
+    last = [(texts.BUTTON_FULL_TEXT, _data("c", plan_id, clause_id))] if full_text else []
+    rows.append(last + [(texts.BUTTON_CONTENTS, _data("outline", plan_id))])
+    return keyboard(rows)
+
+
+def _clause_reply(kb, hit, *, named_section: str | None = None) -> tuple[str, bool]:  # noqa: ANN001
+    """(text, shortened): a hit as the reader wants it (answering sentences in bold, a long
+    clause shortened to them)."""
+    c = hit.clause
+    full = not (hit.sentences and texts.is_long(c))
+    body = texts.clause(c, kb, hit.sentences, full=full)
+    if named_section and c.id != named_section and kb.get(named_section):
+        body = texts.section_named(kb.get(named_section).label) + body
+    return body, not full
+
+
+def _data_answer(context: BotContext, intent) -> str:  # noqa: ANN001
+    """The answer to a question about the bot's own data (knowledge.intents)."""
+    services, tz = context.services, context.settings.tz
+    if intent.kind == "deadline":
+        period, deadline, nxt, nxt_deadline = services.checkins.deadline()
+        return texts.deadline_answer(period, deadline, services.clock.now(), tz, nxt, nxt_deadline)
+    if intent.kind == "events":
+        upcoming = services.events.upcoming()
+        matches = [ev for ev in upcoming if _event_matches(ev.title, intent.words)]
+        return texts.events_answer(matches, upcoming, tz)
+    if intent.kind == "howto_checkin":
+        return texts.HOWTO_CHECKIN
+    return texts.HOWTO_BIND
+
+
+def _suggestions(kb) -> list[str]:  # noqa: ANN001
+    """Questions this document can answer: a section by number, and two items' short titles
+    (from different sections), so a plan of any year suggests its own topics."""
+    out = ["第二部分讲什么" if len(kb.sections()) >= 2 else "第一部分讲什么"]
+    short = kb.short_titles(OUTLINE_TITLE_CHARS)
+    for sec in kb.sections()[:2]:
+        if sec.children:
+            out.append(short.get(sec.children[0], ""))
+    return [s for s in out if s]
+
+
+def _event_matches(title: str, words) -> bool:  # noqa: ANN001
+    """An event title matches the question's event words: one is inside it, or most of a word's
+    character pairs are (表彰会 ~ 县级双拥模范命名表彰大会)."""
+    t = "".join(title.split())
+    for w in words:
+        w = "".join(w.split())
+        if not w:
+            continue
+        if w in t:
+            return True
+        pairs = [w[i:i + 2] for i in range(len(w) - 1)]
+        if pairs and sum(p in t for p in pairs) / len(pairs) >= 0.5:
+            return True
+    return False
 
 
 async def answer_question(update: Update, context: BotContext, question: str) -> None:
-    """Answer from the knowledge base: the clause, or the missing-reference / not-found message."""
-    kb = context.kb
+    """Answer from the bot's data (deadline, events, how to) and/or a plan's knowledge base (the
+    active plan, or the one of the year the question names): the clause, or the missing-reference
+    / not-found message."""
     question = question.strip()[:MAX_QUESTION]
+    plans = context.services.plans
+    route = plans.route(question)
+    kb = plans.kb(route.plan.id)
+    other = route.plan.id if route.other else None  # buttons then open that plan's clauses
+    head = texts.quoting_plan(route.plan.year, plans.active().year, route.missing_year)
+    question = route.question
     talk = _small_talk(question)
     if talk is not None:  # 你好 / 谢谢: not a question, and not "unanswered"
-        await reply(update, texts.small_talk(thanks=talk))
+        await reply(update, texts.small_talk(thanks=talk, title=kb.title))
+        return
+    intent = intents.detect(question)
+    if intent is not None:
+        data = _data_answer(context, intent)
+        ans = kb.ask(intent.rest, limit=3) if intent.rest.strip() else None
+        if ans is not None and ans.kind in ("content", "structural") and ans.hits:
+            body, shortened = _clause_reply(kb, ans.hits[0])
+            await reply(update, data + texts.FROM_DOCUMENT + head + body,
+                        clause_buttons(kb, ans.hits[0].clause.id, full_text=shortened, plan_id=other))
+        else:
+            await reply(update, data, keyboard([[(texts.BUTTON_CONTENTS, _data("outline", other))]]))
         return
     ans = kb.ask(question, limit=3)
+    contents = keyboard([[(texts.BUTTON_CONTENTS, _data("outline", other))]])
     if ans.kind == "missing":
-        await reply(update, texts.missing_ref(ans.missing_ref or question, ans.available))
+        await reply(update, head + texts.missing_ref(ans.missing_ref or question, ans.available), contents)
         return
     if ans.kind == "overview":  # a question about the whole document: its table of contents
-        await outline(update, context)
+        await outline(update, context, plan_id=route.plan.id, head=head)
         return
     if not ans.hits:
         user = update.effective_user
         context.services.roster.record_unanswered(user_id=user.id if user else None, question=question)
-        await reply(update, texts.not_found(question, texts.SUGGESTIONS),
-                    keyboard([[("📋 查看目录", "outline")]]))
+        await reply(update, head + texts.not_found(question, _suggestions(kb)), contents)
         return
-    top = ans.hits[0].clause
-    body = texts.clause(top, kb)
+    top = ans.hits[0]
+    body, shortened = _clause_reply(kb, top, named_section=ans.section if ans.kind == "content" else None)
     if ans.kind == "content":
         body += texts.also_matched(ans.hits[1:])
-    await reply(update, body, clause_buttons(kb, top.id))
+    await reply(update, head + body, clause_buttons(kb, top.clause.id, full_text=shortened, plan_id=other))
 
 
 async def ask(update: Update, context: BotContext) -> None:
@@ -98,32 +184,45 @@ async def unsupported(update: Update, context: BotContext) -> None:
     await reply(update, texts.UNSUPPORTED_MEDIA)
 
 
-async def outline(update: Update, context: BotContext) -> None:
-    """Table of contents: a button per section (a row each), then its items, a few to a row."""
-    kb = context.kb
+async def outline(update: Update, context: BotContext, *, plan_id: int | None = None, head: str = "") -> None:
+    """Table of contents of the active plan (or ``plan_id``): a button per section (a row each),
+    then its items, a few to a row."""
+    plans = context.services.plans
+    pid = plans.active_id() if plan_id is None else plan_id
+    kb = plans.kb(pid)
+    other = pid if pid != plans.active_id() else None
     rows: list[list[tuple[str, str]]] = []
+    short = kb.short_titles(OUTLINE_TITLE_CHARS)
     for top in kb.top_level():
-        rows.append([(f"{top.label} {top.title}", f"c:{top.id}")])
-        items = [(texts.outline_item_button(c.label, c.title), f"c:{c.id}")
+        rows.append([(texts.outline_button(top.label, short.get(top.id, top.title)), _data("c", other, top.id))])
+        items = [(texts.outline_button(c.label, short.get(c.id, c.title)), _data("c", other, c.id))
                  for c in (kb.get(cid) for cid in top.children) if c is not None]
         rows += [items[i:i + OUTLINE_ITEMS_PER_ROW] for i in range(0, len(items), OUTLINE_ITEMS_PER_ROW)]
-    await reply(update, texts.outline(kb), keyboard(rows))
+    await reply(update, head + texts.outline(kb), keyboard(rows))
 
 
 async def open_clause(update: Update, context: BotContext) -> None:
-    """A clause button (c:<id>) or the outline button."""
+    """A clause button (c:<id>[@<plan id>]) or the outline button (outline[@<plan id>])."""
     q = update.callback_query
     await answer(update)
-    data = q.data or ""
-    kb = context.kb
+    data, _, plan = (q.data or "").partition("@")
+    plans = context.services.plans
+    try:
+        pid = int(plan) if plan else plans.active_id()
+        kb = plans.kb(pid)
+    except (ValueError, PlanError):
+        await reply(update, texts.STALE_LINK)
+        return
+    other = pid if pid != plans.active_id() else None
+    head = texts.quoting_plan(plans.get(pid).year, plans.active().year, None)
     if data == "outline":
-        await outline(update, context)
+        await outline(update, context, plan_id=pid, head=head)
         return
     clause = kb.get(data[2:])
     if clause is None:
         await reply(update, texts.STALE_LINK)
         return
-    await reply(update, texts.clause(clause, kb), clause_buttons(kb, clause.id))
+    await reply(update, head + texts.clause(clause, kb), clause_buttons(kb, clause.id, plan_id=other))  # whole clause
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -141,7 +240,7 @@ def register(app: Application, *, group_text: int, known_commands: list[str]) ->
     app.add_handler(CommandHandler("ask", ask))
     app.add_handler(CommandHandler("outline", outline))
     app.add_handler(CommandHandler("unanswered", unanswered))
-    app.add_handler(CallbackQueryHandler(open_clause, pattern=r"^(c:|outline$)"))
+    app.add_handler(CallbackQueryHandler(open_clause, pattern=r"^(c:|outline(@\d{1,12})?$)"))
     words = "|".join(map(re.escape, known_commands))
     # group_text, first match wins: ／checkin or 、checkin (a Chinese input method's slash) gets a
     # hint before plain_text could take it for a question

@@ -1,4 +1,4 @@
-"""KnowledgeBase: the parsed document plus its search index."""
+"""KnowledgeBase: one parsed document plus its search index."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 
 from .model import Answer, Clause, Hit
-from .parser import ParsedDocument, parse_file
-from .refs import find_ref
+from .parser import Meta, ParsedDocument, ParseWarning, parse_file
+from .refs import Ref, find_ref
 from .textnorm import clean, normalize
+from .years import find_year
 
 DEFAULT_DOC = Path(__file__).with_name("documents") / "fengdu-2020-workpoints.txt"
 MAX_QUESTION = 500  # characters looked at; longer input is cut, never an error
@@ -19,8 +20,10 @@ _OVERVIEW = re.compile(
     r"^(请问)?(这个|这份|这篇|本|该)?(今年|本年度?|\d{4}年?)?的?(双拥)?(工作)?(要点|文件|通知|任务|工作|内容)"
     r"(主要|一共|总共|都)?(有哪些|有什么|包括哪些|包括什么|[讲说写]了?(什么|哪些|啥)|是什么内容|都有什么"
     r"|有几[个部项条])"
-    r"|(分为|有|共)几(个|大)?部分|有哪几部分|(目录|大纲|概要|主要内容|内容概述)"
-    r"|^(what does the (document|notice|plan) (say|cover|contain)|overview|outline|summary|table of contents)",
+    r"|(分为|有|共)几(个|大)?(部分|块|方面)|(有|是)?哪(几|些)(个|块|大)?(部分|块|方面|板块)"
+    r"|(目录|大纲|概要|主要内容|内容概述|概括|概述|总结一下|简单介绍)"
+    r"|^(what does (the|this) (document|notice|plan|file) (say|cover|contain|include)|overview|outline|summar"
+    r"|table of contents|what are the (main )?(sections|parts))",
     re.IGNORECASE,
 )
 
@@ -30,26 +33,43 @@ def is_overview(q: str) -> bool:
 
 
 class KnowledgeBase:
-    """Built once per document (``KnowledgeBase.load``); ``ask`` is fast and never raises."""
+    """One plan, parsed and indexed: ``ask`` is fast and never raises.
+
+    Build with ``KnowledgeBase.from_document(parsed)`` (a ``ParsedDocument``, fresh from the
+    parser or rebuilt with ``ParsedDocument.from_dict``) or ``KnowledgeBase.load(path)``.
+    Knows nothing of years in storage, files in a store or a database.
+    """
 
     def __init__(self, doc: ParsedDocument, source: Path | None = None):
+        self.doc = doc
         self.source = source
         self.title: str = doc.title
-        self.meta = doc.meta
+        self.meta: Meta = doc.meta
+        self.year: int | None = doc.year
+        self.warnings: list[ParseWarning] = doc.warnings
         self.clauses: dict[str, Clause] = doc.clauses
         self._order = list(self.clauses)
+        self._pos = {cid: i for i, cid in enumerate(self._order)}
         self._index = None
+        self._short: dict[int, dict[str, str]] = {}
+
+    @classmethod
+    def from_document(cls, doc: ParsedDocument, source: Path | None = None) -> KnowledgeBase:
+        """Index a parsed document now (so every ``ask`` is fast)."""
+        kb = cls(doc, source=source)
+        _ = kb.index
+        return kb
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> KnowledgeBase:
+        """Read, parse and index a .txt / .docx / .pdf file (default: the shipped 2020 document).
+        Raises ``DocumentError``."""
         p = Path(path) if path else DEFAULT_DOC
-        kb = cls(parse_file(p), source=p)
-        _ = kb.index  # build now: queries stay fast
-        return kb
+        return cls.from_document(parse_file(p), source=p)
 
     # ------------------------------------------------------------------ structure
     @property
-    def index(self):
+    def index(self):  # noqa: ANN201
         if self._index is None:
             from .search import Index
 
@@ -80,7 +100,11 @@ class KnowledgeBase:
     def sections(self) -> list[Clause]:
         return [c for c in self.clauses.values() if c.kind == "section"]
 
+    def items(self) -> list[Clause]:
+        return [c for c in self.clauses.values() if c.kind == "item"]
+
     def related(self, id: str) -> list[Clause]:
+        """Neighbours for buttons: a section's items; an item's section and adjacent items."""
         c = self.get(id)
         if c is None:
             return []
@@ -107,40 +131,81 @@ class KnowledgeBase:
                     "children": [node(self.clauses[k]) for k in c.children]}
         return [node(c) for c in self.top_level()]
 
+    def short_titles(self, max_chars: int = 10) -> dict[str, str]:
+        """Section / item id -> a short title for a button, at most ``max_chars`` characters
+        where the title allows, cut at word boundaries by meaning and distinct within the
+        document (see ``labels.short_titles``)."""
+        if max_chars not in self._short:
+            from .labels import short_titles
+
+            self._short[max_chars] = short_titles(
+                [c for c in self.clauses.values() if c.kind in ("section", "item")], max_chars)
+        return self._short[max_chars]
+
     # ------------------------------------------------------------------ asking
     def ask(self, question: str, limit: int = 3) -> Answer:
+        """Answer a question (any text; never raises). A plan year named in it (「2020年的…」)
+        is dropped: which plan answers is the caller's choice (``knowledge.find_year``)."""
         question = question if isinstance(question, str) else str(question)
         q = normalize(clean(question)[:MAX_QUESTION])
         limit = max(1, int(limit))
         if not q:
             return Answer(question=question, kind="none")
+        year, rest = find_year(q)
+        if year is not None and rest.strip():
+            q = rest
         ref = find_ref(q)
         if ref is not None:
-            return self._structural(question, ref)
+            return self._structural(question, q, ref, limit)
         if is_overview(q):
             return Answer(question=question, kind="overview",
                           hits=[Hit(c, 1.0) for c in self.sections()][:max(limit, 4)])
-        idx = self.index
-        hits = [Hit(idx.clauses[i], round(score, 4)) for i, score, _cov, _m in idx.score(q, limit)]
-        if not hits:
-            return Answer(question=question, kind="none")
-        return Answer(question=question, kind="content", hits=hits)
+        return self._content(question, q, limit)
 
-    def _structural(self, question: str, ref) -> Answer:
-        sid = str(ref.section)
-        sec = self.clauses.get(sid)
-        if sec is None or sec.kind != "section":
+    def _content(self, question: str, q: str, limit: int, allowed: set[int] | None = None,
+                 section: str | None = None) -> Answer:
+        idx = self.index
+        hits = [Hit(idx.clauses[s.index], s.score, s.sentences) for s in idx.score(q, limit, allowed)]
+        if not hits:
+            return Answer(question=question, kind="none", section=section)
+        return Answer(question=question, kind="content", hits=hits, section=section)
+
+    @staticmethod
+    def _nth(ids: list[str], n: int) -> str | None:
+        """The n-th (1-based; negative from the end) of ``ids``, or None."""
+        if n > 0 and n <= len(ids):
+            return ids[n - 1]
+        if n < 0 and -n <= len(ids):
+            return ids[n]
+        return None
+
+    def _structural(self, question: str, q: str, ref: Ref, limit: int) -> Answer:
+        secs = self.sections()
+        sid = self._nth([c.id for c in secs], ref.section)
+        if sid is None:
             return Answer(question=question, kind="missing", missing_ref=ref.text,
-                          available=[f"{c.label} {c.title}" for c in self.sections()])
+                          available=[f"{c.label} {c.title}" for c in secs])
+        sec = self.clauses[sid]
         if ref.item is None:
-            return Answer(question=question, kind="structural", hits=[Hit(sec, 1.0)])
-        item = self.clauses.get(f"{sid}.{ref.item}")
-        if item is None:
+            # 「第三部分里地质灾害那条」: the section is a filter, the rest of the question a topic
+            rest = q.replace(ref.text, " ", 1)
+            if self._has_topic(rest):
+                allowed = {self._pos[sid]} | {self._pos[k] for k in sec.children}
+                ans = self._content(question, rest, limit, allowed, section=sid)
+                if ans.hits:
+                    return ans
+            return Answer(question=question, kind="structural", hits=[Hit(sec, 1.0)], section=sid)
+        iid = self._nth(list(sec.children), ref.item)
+        if iid is None:
             avail = [f"{self.clauses[k].label} {self.clauses[k].title}" for k in sec.children]
             return Answer(question=question, kind="missing", missing_ref=ref.text,
-                          available=avail or [f"{sec.label} {sec.title}（本部分无分项）"])
-        return Answer(question=question, kind="structural", hits=[Hit(item, 1.0)])
+                          available=avail or [f"{sec.label} {sec.title}（本部分无分项）"], section=sid)
+        return Answer(question=question, kind="structural", hits=[Hit(self.clauses[iid], 1.0)], section=sid)
+
+    def _has_topic(self, rest: str) -> bool:
+        """Does the question say more than the reference (a word that is not a question word)?"""
+        concepts, _ = self.index.analyze(rest)
+        return any(c.alts or c.floor for c in concepts)
 
     def describe_missing(self, ans: Answer) -> str:
         return f"文件中没有「{ans.missing_ref}」。现有：" + "；".join(ans.available)
-

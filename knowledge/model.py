@@ -25,17 +25,32 @@ class Clause:
 
 @dataclass(frozen=True)
 class Hit:
+    """A clause that answers: ``score`` 0..1 (higher is better); ``sentences`` the character
+    spans ``(start, end)`` into ``clause.text`` of the sentence(s) that answer the question, in
+    text order (empty when the whole clause is the answer: a structural reference)."""
+
     clause: Clause
-    score: float  # 0..1, higher is better
+    score: float
+    sentences: tuple[tuple[int, int], ...] = ()
+
+    def answer_text(self) -> list[str]:
+        """The answering sentences as text (``clause.text[start:end]`` for each span)."""
+        return [self.clause.text[a:b] for a, b in self.sentences]
 
 
 @dataclass
 class Answer:
+    """``kind``: 'structural' (a clause named by its number or position), 'overview' (the
+    document as a whole: ``hits`` are its sections), 'content' (found by meaning; with a section
+    named, only that section's clauses competed), 'missing' (a reference to a clause that does not
+    exist: ``missing_ref`` as written, ``available`` what exists) or 'none' (not found)."""
+
     question: str
-    kind: str  # 'structural' | 'overview' (the document as a whole) | 'content' | 'missing' | 'none'
+    kind: str
     hits: list[Hit] = field(default_factory=list)
     missing_ref: str | None = None
     available: list[str] = field(default_factory=list)
+    section: str | None = None  # the section id a question named (「第三部分里…」), if any
 
     @property
     def best(self) -> Clause | None:

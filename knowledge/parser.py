@@ -22,8 +22,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import DocumentError
 from .model import Clause
 from .numerals import cn_to_int, int_to_cn
+from .textnorm import join_cjk
 
 _WS = " \t\r\n\u3000\xa0\u2002\u2003\u2009\ufeff\u200b"
 TERMINAL = set("。！？!?；;：:…")
@@ -64,36 +66,17 @@ class _Node:
     items: list[_Node] = field(default_factory=list)
     style: str | None = None  # item numbering style used in this section
     lead_style: bool = False  # numbered items open with a lead phrase
+    numbered: bool = True  # the heading carries a numeral (一、 / 第一部分)
+    unnumbered: list[int] = field(default_factory=list)  # items recognised by their lead phrase
 
 
 # --------------------------------------------------------------------------- reading
 
 def read_paragraphs(path: str | Path) -> list[str]:
-    """Paragraph texts of a .txt (one paragraph a line) or .docx file."""
-    p = Path(path)
-    if p.suffix.lower() == ".docx":
-        import docx  # lazy: python-docx is slow-ish to import
+    """Paragraph texts of a .txt, .docx or .pdf file (see ``reader.read_document``)."""
+    from .reader import read_document
 
-        d = docx.Document(str(p))
-        lines: list[str] = []
-        for para in d.paragraphs:
-            lines.extend(para.text.splitlines() or [""])
-        for table in d.tables:  # rare in this genre, but do not lose text
-            for row in table.rows:
-                lines.append("".join(cell.text for cell in row.cells))
-    else:
-        raw = p.read_bytes()
-        text = None
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        if text is None:
-            text = raw.decode("utf-8", errors="replace")
-        lines = text.splitlines()
-    return [ln.strip(_WS) for ln in lines]
+    return read_document(path)
 
 
 # --------------------------------------------------------------------------- shapes
@@ -168,29 +151,55 @@ def has_lead_phrase(text: str) -> bool:
 
 # --------------------------------------------------------------------------- cleaning
 
+_INNER_MARK = re.compile(r"[。！？!?；;，,、：:]")
+
+
 def _needs_join(p: str, nxt: str) -> bool:
-    if not p or ends_terminal(p) or is_numbered(nxt):
+    """Is ``p`` a line broken mid-sentence, to be continued by ``nxt``?
+
+    Yes when ``p`` has no final punctuation, ``nxt`` is not numbered, and either ``p`` ends in a
+    mark that continues a sentence (，、（ …), or is long (a wrapped line), or is prose (a
+    punctuation mark inside) followed by a line that is not a title (short, no punctuation at
+    all). A short line without any punctuation is a heading, never joined."""
+    if not p or not nxt or ends_terminal(p) or is_numbered(nxt):
         return False
     if ends_continuation(p):
         return True
     if section_marker(p) is not None and len(p) <= HEADING_MAX:
         return False
-    return len(p) > HEADING_MAX - 10
+    if len(p) > HEADING_MAX - 10:
+        return True
+    return bool(_INNER_MARK.search(p)) and not (is_heading_shape(nxt) and not _INNER_MARK.search(nxt))
 
 
-def join_broken(paras: list[str]) -> list[str]:
-    """Join paragraphs broken mid-sentence (no terminal punctuation, not a heading)."""
+def _joined(p: str, nxt: str) -> str:
+    sep = " " if p[-1:].isascii() and p[-1:].isalnum() and nxt[:1].isascii() and nxt[:1].isalnum() else ""
+    return p + sep + nxt
+
+
+def join_broken(paras: list[str], warnings: list[ParseWarning] | None = None) -> list[str]:
+    """Join paragraphs broken mid-sentence (no final punctuation, not a heading) without a line
+    break; blank lines ("") between the pieces are skipped (a page break), and dropped elsewhere.
+    Each join is recorded in ``warnings`` (``joined_broken_line`` / ``joined_across_blank``)."""
     out: list[str] = []
-    i = 0
-    while i < len(paras):
+    i, n = 0, len(paras)
+    while i < n:
         p = paras[i]
-        while i + 1 < len(paras) and _needs_join(p, paras[i + 1]):
-            nxt = paras[i + 1]
-            sep = " " if p[-1:].isascii() and p[-1:].isalnum() and nxt[:1].isascii() else ""
-            p = p + sep + nxt
-            i += 1
-        out.append(p)
         i += 1
+        if not p:
+            continue
+        while True:
+            j = i
+            while j < n and not paras[j]:
+                j += 1
+            if j >= n or not _needs_join(p, paras[j]):
+                break
+            if warnings is not None:
+                code = "joined_across_blank" if j > i else "joined_broken_line"
+                warnings.append(ParseWarning(code, {"end": p[-12:], "start": paras[j][:12]}))
+            p = _joined(p, paras[j])
+            i = j + 1
+        out.append(p)
     return out
 
 
@@ -224,8 +233,11 @@ def dedupe_sentences(text: str) -> str:
 
 # --------------------------------------------------------------------------- front matter
 
-def parse_front(paras: list[str]) -> tuple[Meta, list[str], list[str]]:
-    """Split the paragraphs before the first section into (meta, header paras, preamble paras)."""
+def parse_front(paras: list[str], warnings: list[ParseWarning] | None = None,
+                ) -> tuple[Meta, list[str], list[str]]:
+    """Split the paragraphs before the first section into (meta, header paras, preamble paras).
+    Lines broken mid-sentence are joined first (a wrapped preamble is not a title)."""
+    paras = join_broken(paras, warnings)
     meta = Meta()
     # the document title is the last heading-shaped line that is not a date / 文号
     title_idx = None
@@ -248,7 +260,7 @@ def parse_front(paras: list[str]) -> tuple[Meta, list[str], list[str]]:
     if meta.title is None and meta.notice_title:
         m = re.search(r"《(.+?)》", meta.notice_title)
         meta.title = m.group(1) if m else meta.notice_title
-    return meta, header, join_broken(preamble)
+    return meta, header, preamble
 
 
 def _fill_meta(meta: Meta, header: list[str]) -> None:
@@ -275,18 +287,48 @@ def _fill_meta(meta: Meta, header: list[str]) -> None:
 
 # --------------------------------------------------------------------------- body
 
-def _new_item(sec: _Node, text: str) -> None:
+ATTACHMENT_RE = re.compile(r"^附\s*件\s*[\d一二三四五六七八九十]*\s*[:：]?")
+
+
+def _new_item(sec: _Node, text: str, *, unnumbered: bool = False) -> None:
     sec.items.append(_Node(number=len(sec.items) + 1, heading="", paras=[text]))
+    if unnumbered:
+        sec.unnumbered.append(len(sec.items))
 
 
-def parse_body(paras: list[str]) -> tuple[list[_Node], list[str]]:
-    """Sections with their items; also returns trailing signature/date lines."""
-    paras = join_broken(paras)
+def _trailer(paras: list[str], warnings: list[ParseWarning]) -> list[str]:
+    """Pop the lines after the last item that belong to the notice, not to the item: the
+    signature + date block, and an attachment list (附件：1. …) before or after it."""
     trailing: list[str] = []
-    # a signature + date block at the very end belongs to the notice, not to the last item
-    while paras and is_heading_shape(paras[-1]) and (
-            DATE_RE.search(paras[-1]) or (trailing and len(paras[-1]) <= 30)):
-        trailing.insert(0, paras.pop())
+
+    def signature() -> None:
+        while paras and is_heading_shape(paras[-1]) and (
+                DATE_RE.search(paras[-1]) or (trailing and len(paras[-1]) <= 30)):
+            trailing.insert(0, paras.pop())
+
+    signature()
+    # an attachment block: a 附件 line, then only short lines (attachment names, numbered or not)
+    for k in range(len(paras) - 1, max(-1, len(paras) - 12), -1):
+        if ATTACHMENT_RE.match(paras[k]):
+            tail = paras[k + 1:]
+            if all(len(x) <= HEADING_MAX and (is_heading_shape(x) or _last_char(x) in "。；;")
+                   for x in tail) and k > 0:
+                for x in paras[k:]:
+                    warnings.append(ParseWarning("trailing_attachment", {"text": x[:40]}))
+                trailing[:0] = paras[k:]
+                del paras[k:]
+                signature()
+            break
+    return trailing
+
+
+def parse_body(paras: list[str], warnings: list[ParseWarning] | None = None,
+               ) -> tuple[list[_Node], list[str]]:
+    """Sections with their items (``paras`` already joined, no blank lines); also returns the
+    trailing lines that belong to the notice (signature, date, attachments)."""
+    warnings = warnings if warnings is not None else []
+    paras = list(paras)
+    trailing = _trailer(paras, warnings)
     sections: list[_Node] = []
     for idx, p in enumerate(paras):
         nxt = paras[idx + 1] if idx + 1 < len(paras) else ""
@@ -316,15 +358,24 @@ def parse_body(paras: list[str]) -> tuple[list[_Node], list[str]]:
         nim = item_marker(nxt)
         if sec is not None and is_heading_shape(p) and nim and nim[0] != "sub" and nim[1] == 1:
             # unnumbered heading: numbering of items restarts right after it
-            sections.append(_Node(number=len(sections) + 1, heading=p))
+            sections.append(_Node(number=len(sections) + 1, heading=p, numbered=False))
             continue
         if sec is None:  # unreachable: the body starts at a section heading
             trailing.append(p)
             continue
         if sec.items and sec.lead_style and has_lead_phrase(p):
-            _new_item(sec, p)
+            _new_item(sec, p, unnumbered=True)
             continue
         (sec.items[-1].paras if sec.items else sec.paras).append(p)
+    for sec in sections:
+        if not sec.numbered:
+            warnings.append(ParseWarning("heading_without_numeral", {"section": sec.number,
+                                                                     "heading": sec.heading[:40]}))
+        if not sec.items:
+            warnings.append(ParseWarning("section_without_items", {"section": sec.number}))
+        if sec.unnumbered:
+            warnings.append(ParseWarning("items_unnumbered", {
+                "section": sec.number, "items": [f"{sec.number}.{k}" for k in sec.unnumbered]}))
     return sections, trailing
 
 
@@ -342,34 +393,111 @@ def _strip_end(p: str) -> str:
     return p.rstrip(_WS).rstrip("。；;，,：:")
 
 
+@dataclass(frozen=True)
+class ParseWarning:
+    """Something the parser had to guess, for a preview (codes, not prose; callers word them).
+
+    ``code`` / ``data``:
+    ``items_unnumbered`` {section, items: [ids]} — items recognised by their lead phrase, without
+    numbering; ``section_without_items`` {section}; ``heading_without_numeral`` {section, heading};
+    ``joined_broken_line`` {end, start} — a line without final punctuation joined to the next;
+    ``joined_across_blank`` {end, start} — the same across a blank line (a page break);
+    ``trailing_attachment`` {text} — a 附件 line after the last item, kept with the notice.
+    """
+
+    code: str
+    data: dict = field(default_factory=dict)
+
+
+_YEAR_TITLE = re.compile(r"((?:19|20)\d{2}|[二][〇零○O0][一二三四五六七八九〇零○][〇零○一二三四五六七八九])\s*年")
+_YEAR_DOCNO = re.compile(r"[〔\[［(（]\s*((?:19|20)\d{2})\s*[〕\]］)）]")
+_CN_YEAR_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "0": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+                   "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def year_of(title: str | None, doc_number: str | None = None) -> int | None:
+    """The year a plan is for: from its title (``2026年…要点``, ``二〇二六年…``), else from its
+    文号 (``〔2026〕3号``); None when neither names one."""
+    if title and (m := _YEAR_TITLE.search(title)):
+        y = m.group(1)
+        return int(y) if y.isdigit() else int("".join(str(_CN_YEAR_DIGITS[c]) for c in y))
+    if doc_number and (m := _YEAR_DOCNO.search(doc_number)):
+        return int(m.group(1))
+    return None
+
+
+SCHEMA = 1  # version of ``ParsedDocument.to_dict``
+
+
 @dataclass
 class ParsedDocument:
+    """A parsed plan: ``title``, ``meta`` (notice fields), ``clauses`` (id -> Clause, in document
+    order: header, preamble, then each section followed by its items), ``year`` (see
+    ``year_of``) and ``warnings``. ``to_dict``/``from_dict`` round-trip it through JSON without
+    parsing again, so stored clause ids never change when the parser does."""
+
     title: str
     meta: Meta
     clauses: dict[str, Clause]
+    year: int | None = None
+    warnings: list[ParseWarning] = field(default_factory=list)
+
+    def sections(self) -> list[Clause]:
+        return [c for c in self.clauses.values() if c.kind == "section"]
+
+    def items(self) -> list[Clause]:
+        return [c for c in self.clauses.values() if c.kind == "item"]
 
     def to_dict(self) -> dict:
-        """JSON-safe form: ``{"title", "meta": {...}, "clauses": [{id, label, title, text, kind,
-        parent_id, children}, ...]}`` in document order; ``from_dict`` rebuilds it exactly."""
-        from dataclasses import asdict
-
-        return {"title": self.title, "meta": asdict(self.meta),
-                "clauses": [{**asdict(c), "children": list(c.children)} for c in self.clauses.values()]}
+        """JSON-safe: ``{"schema", "title", "year", "meta": {…}, "warnings": [{"code", "data"}],
+        "clauses": [{"id", "label", "title", "text", "kind", "parent_id", "children"}]}``."""
+        return {
+            "schema": SCHEMA,
+            "title": self.title,
+            "year": self.year,
+            "meta": {k: getattr(self.meta, k) for k in Meta.__dataclass_fields__},
+            "warnings": [{"code": w.code, "data": dict(w.data)} for w in self.warnings],
+            "clauses": [{"id": c.id, "label": c.label, "title": c.title, "text": c.text, "kind": c.kind,
+                         "parent_id": c.parent_id, "children": list(c.children)}
+                        for c in self.clauses.values()],
+        }
 
     @classmethod
-    def from_dict(cls, data: dict) -> ParsedDocument:
-        """The inverse of ``to_dict``; raises KeyError/TypeError on a malformed dict."""
-        clauses = {c["id"]: Clause(**{**c, "children": tuple(c.get("children", ()))}) for c in data["clauses"]}
-        return cls(title=data["title"], meta=Meta(**data.get("meta", {})), clauses=clauses)
+    def from_dict(cls, d: dict) -> ParsedDocument:
+        """Inverse of ``to_dict``. Raises ``ValueError`` on a malformed dict (missing keys, a
+        child or parent id that is not a clause, a schema newer than this code)."""
+        try:
+            if int(d.get("schema", 1)) > SCHEMA:
+                raise ValueError(f"schema {d.get('schema')} is newer than {SCHEMA}")
+            meta = Meta(**{k: d.get("meta", {}).get(k) for k in Meta.__dataclass_fields__})
+            clauses: dict[str, Clause] = {}
+            for c in d["clauses"]:
+                clauses[str(c["id"])] = Clause(
+                    id=str(c["id"]), label=str(c["label"]), title=str(c["title"]), text=str(c["text"]),
+                    kind=str(c["kind"]), parent_id=None if c.get("parent_id") is None else str(c["parent_id"]),
+                    children=tuple(str(x) for x in c.get("children", ())))
+            for c in clauses.values():
+                if (c.parent_id is not None and c.parent_id not in clauses) or \
+                        any(x not in clauses for x in c.children):
+                    raise ValueError(f"clause {c.id}: parent or child missing")
+            warnings = [ParseWarning(str(w["code"]), dict(w.get("data", {}))) for w in d.get("warnings", [])]
+            year = d.get("year")
+            return cls(title=str(d["title"]), meta=meta, clauses=clauses,
+                       year=int(year) if year is not None else None, warnings=warnings)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"not a parsed document: {exc}") from None
 
 
 def parse_paragraphs(paras: list[str], default_title: str = "") -> ParsedDocument:
-    paras = [p for p in (x.strip(_WS) for x in paras) if p]
-    first = next((i for i, p in enumerate(paras) if section_marker(p) and len(p) <= 200), None)
+    """Parse paragraphs (one per line; blank lines allowed and meaningful: a line joined across
+    one is reported) into a ``ParsedDocument``."""
+    paras = [join_cjk(x.strip(_WS)) for x in paras]
+    warnings: list[ParseWarning] = []
+    first = next((i for i, p in enumerate(paras) if p and section_marker(p) and len(p) <= 200), None)
     if first is None:
         first = len(paras)
-    meta, header, preamble = parse_front(paras[:first])
-    sections, trailing = parse_body(paras[first:])
+    meta, header, preamble = parse_front(paras[:first], warnings)
+    sections, trailing = parse_body(join_broken(paras[first:], warnings), warnings)
     if trailing:
         extra = Meta()
         _fill_meta(extra, trailing)
@@ -406,11 +534,18 @@ def parse_paragraphs(paras: list[str], default_title: str = "") -> ParsedDocumen
             clauses[iid] = Clause(id=iid, label=f"{int_to_cn(sec.number)}（{int_to_cn(it.number)}）",
                                   title=_strip_end(_title_of(text)), text=text, kind="item",
                                   parent_id=sid)
-    return ParsedDocument(title=title, meta=meta, clauses=clauses)
+    return ParsedDocument(title=title, meta=meta, clauses=clauses,
+                          year=year_of(title, meta.doc_number), warnings=warnings)
 
 
 def parse_file(path: str | Path) -> ParsedDocument:
-    return parse_paragraphs(read_paragraphs(path), default_title=Path(path).stem)
+    """Read and parse a .txt / .docx / .pdf file; raises ``DocumentError`` (see ``reader``)."""
+    from .reader import read_document
+
+    doc = parse_paragraphs(read_document(path), default_title=Path(path).stem)
+    if not doc.sections():
+        raise DocumentError("not_a_plan")
+    return doc
 
 
 def parse_text(text: str) -> ParsedDocument:

@@ -1,13 +1,15 @@
-"""Dictionaries (domain words, synonyms, English glossary, stopwords) and the jieba tokenizer.
+"""Dictionaries (domain words, synonyms, English glossary, stopwords) and the tokenizer.
 
-jieba's dictionary cache lives in a private directory (mode 0700): ``$SHUANGYONG_CACHE_DIR``,
+The tokenizer's dictionary cache lives in a private directory (mode 0700): ``$SHUANGYONG_CACHE_DIR``,
 else ``$XDG_CACHE_HOME/shuangyong`` or ``~/.cache/shuangyong``; never the shared /tmp.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
+import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -88,6 +90,66 @@ def glossary() -> dict[str, tuple[tuple[str, float], ...]]:
 
 
 @lru_cache(maxsize=1)
+def everyday_words() -> frozenset[str]:
+    """Everyday words (``everyday.txt``: 疫情, 学习, 会议 …): they help rank, but a question tied to
+    the document only by such words is not about it."""
+    words: set[str] = set()
+    for line in _lines("everyday.txt"):
+        words.update(line.lower().split())
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # noqa: ANN202
+    import snowballstemmer  # pure Python, ~10 ms; Snowball's English (Porter 2) stemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def english_base(word: str) -> str:
+    """The Snowball stem of an English word (``drills`` -> ``drill``, ``commendation`` ->
+    ``commend``), lower case."""
+    return _stemmer().stemWord(word.lower())
+
+
+EN_TOKEN = re.compile(r"[a-z][a-z0-9']*")
+
+
+@lru_cache(maxsize=1)
+def glossary_stems() -> dict[tuple[str, ...], str]:
+    """Stemmed glossary phrase -> phrase: ``("commend", "meet")`` -> ``"commendation meeting"``.
+    Matching stems lets any inflection of each word match (plurals, -ed, -ing, -ation …)."""
+    out: dict[tuple[str, ...], str] = {}
+    for phrase in sorted(glossary(), key=len):
+        key = tuple(english_base(w) for w in EN_TOKEN.findall(phrase))
+        if key:
+            out.setdefault(key, phrase)
+    return out
+
+
+def match_glossary(text: str) -> list[tuple[str, int, int]]:
+    """(glossary phrase, start, end) of the English glossary phrases in lower-case ``text``,
+    longest first at each position, not overlapping."""
+    toks = [(m.start(), m.end(), english_base(m.group(0))) for m in EN_TOKEN.finditer(text)]
+    if not toks:
+        return []
+    stems = glossary_stems()
+    longest = max(len(k) for k in stems) if stems else 0
+    out = []
+    i = 0
+    while i < len(toks):
+        for n in range(min(longest, len(toks) - i), 0, -1):
+            key = tuple(t[2] for t in toks[i:i + n])
+            if key in stems:
+                out.append((stems[key], toks[i][0], toks[i + n - 1][1]))
+                i += n
+                break
+        else:
+            i += 1
+    return out
+
+
+@lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     words: set[str] = set()
     for line in _lines("stopwords.txt"):
@@ -95,19 +157,232 @@ def stopwords() -> frozenset[str]:
     return frozenset(words)
 
 
-@lru_cache(maxsize=1)
-def tokenizer():
-    """A jieba Tokenizer with the domain dictionary, cache in the private directory."""
-    import jieba  # lazy: ~0.2 s import + ~0.5 s dictionary load
+# --------------------------------------------------------------------------- tokenizer
+#
+# jieba keeps its 350,000-word dictionary as a Python dict (0.5-1.2 s to unmarshal, ~70 MB of
+# memory). We keep jieba's algorithm (prefix DAG, most probable route, HMM for unknown words) and
+# its dictionary, merged with ours, but store the words in a marisa-trie memory-mapped from the
+# private cache directory, plus a flat array of their log-probabilities: opening it takes about a
+# millisecond, and a lookup of all the words starting at a position is one C call.
 
-    jieba.setLogLevel(logging.WARNING)
-    dt = jieba.Tokenizer()
-    dt.tmp_dir = str(cache_dir())
-    dt.cache_file = "jieba.cache"
-    dt.initialize()
-    for word, freq, tag in domain_words():
-        dt.add_word(word, freq, tag)
-    for key in synonyms():
-        if len(key) >= 2 and dt.FREQ.get(key, 0) == 0:
-            dt.add_word(key, 50)
-    return dt
+_FORMAT = "2"  # bump when the cached files change shape
+
+
+def _dictionary_key() -> str:
+    import hashlib
+
+    import jieba
+
+    h = hashlib.sha1(_FORMAT.encode())
+    h.update(getattr(jieba, "__version__", "?").encode())
+    for name in ("userdict.txt", "synonyms.txt", "glossary_en.txt"):
+        h.update((DATA / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _build_dictionary(stem: Path) -> None:
+    """Merge jieba's dictionary with the domain words and synonym keys; write ``stem``.marisa
+    (the words), ``stem``.logp (float64 log-probabilities in key-id order, then the
+    log-probability of an unknown character) and ``stem``.tags (part-of-speech tags: the tag
+    names on one line, then one byte per word), atomically."""
+    from array import array
+
+    import jieba
+    import marisa_trie
+
+    freq: dict[str, int] = {}
+    tags: dict[str, str] = {}
+    total = 0
+    with jieba.Tokenizer().get_dict_file() as f:
+        for raw in f:
+            parts = raw.decode("utf-8").split()
+            if len(parts) >= 2:
+                freq[parts[0]] = int(parts[1])
+                total += int(parts[1])
+                if len(parts) >= 3:
+                    tags[parts[0]] = parts[2]
+    for word, n, tag in domain_words():  # as jieba's add_word: set the frequency, grow the total
+        freq[word] = n
+        total += n
+        if tag:
+            tags[word] = tag
+    # synonym keys are words of questions; their targets and the glossary's are the documents'
+    # words: all must segment as one word
+    targets = {t for ts in synonyms().values() for t, _w in ts} | {t for ts in glossary().values() for t, _w in ts}
+    for key in list(synonyms()) + sorted(targets):
+        if len(key) >= 2 and not freq.get(key):
+            freq[key] = 50
+            total += 50
+    words = [w for w, n in freq.items() if n > 0]
+    trie = marisa_trie.Trie(words)
+    log_total = math.log(total)
+    logp = array("d", [0.0]) * (len(trie) + 1)
+    for w in words:
+        logp[trie[w]] = math.log(freq[w]) - log_total
+    logp[len(trie)] = -log_total  # an unknown character: jieba counts it as frequency 1
+    tag_names = sorted(set(tags.values()) | {""})
+    tag_no = {t: k for k, t in enumerate(tag_names)}
+    tag_ids = bytearray(len(trie))
+    for w in words:
+        tag_ids[trie[w]] = tag_no[tags.get(w, "")]
+    tmp = f"{stem}.{os.getpid()}.tmp"
+    trie.save(tmp + ".marisa")
+    with open(tmp + ".logp", "wb") as f:
+        logp.tofile(f)
+    with open(tmp + ".tags", "wb") as f:
+        f.write(" ".join(tag_names).encode() + b"\n" + bytes(tag_ids))
+    os.replace(tmp + ".logp", f"{stem}.logp")
+    os.replace(tmp + ".tags", f"{stem}.tags")
+    os.replace(tmp + ".marisa", f"{stem}.marisa")  # the .marisa last: it marks the set complete
+
+
+class Tokenizer:
+    """What the knowledge base needs of jieba, over the cached dictionary.
+
+    ``cut(text)`` (jieba's precise mode with HMM), ``cut_for_search(text)`` (plus the dictionary
+    2- and 3-grams inside long words), ``tokenize(text)`` -> ``(word, start, end)``,
+    ``logp(word)`` (natural log of the word's corpus probability, None if not a word),
+    ``tag(word)`` (jieba's part-of-speech tag: 'n', 'v', 'd' …, '' if unknown) and
+    ``is_word(word)``. Thread-safe (read-only).
+    """
+
+    MAX_WORD = 16  # longer dictionary entries are never needed to segment a question
+
+    def __init__(self, trie, logp, min_logp: float, tags: tuple[list[str], bytes] | None = None):  # noqa: ANN001
+        self._tags = tags
+        self._trie = trie
+        self._logp = logp
+        self._unknown = min_logp  # an unknown single character
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._trie
+
+    def is_word(self, word: str) -> bool:
+        return word in self._trie
+
+    def logp(self, word: str) -> float | None:
+        i = self._trie.get(word)
+        return None if i is None else self._logp[i]
+
+    def tag(self, word: str) -> str:
+        i = self._trie.get(word)
+        if i is None or self._tags is None:
+            return ""
+        names, ids = self._tags
+        return names[ids[i]]
+
+    def _cut_block(self, sentence: str, out: list[str]) -> None:
+        """jieba's precise mode with HMM on one run of Chinese characters / letters / digits:
+        the most probable route through the dictionary's words (computed backwards, the words
+        starting at each position found with one trie call), then the HMM for runs of single
+        characters that are not a word."""
+        n = len(sentence)
+        pre = self._trie.iter_prefixes_with_ids
+        logp, unknown, span = self._logp, self._unknown, self.MAX_WORD
+        route_p = [0.0] * (n + 1)
+        route_x = [0] * (n + 1)
+        for idx in range(n - 1, -1, -1):
+            best_p, best_x = None, idx
+            for w, i in pre(sentence[idx:idx + span]):
+                x = idx + len(w) - 1
+                p = logp[i] + route_p[x + 1]
+                if best_p is None or p > best_p or (p == best_p and x > best_x):
+                    best_p, best_x = p, x
+            if best_p is None:
+                best_p, best_x = unknown + route_p[idx + 1], idx
+            route_p[idx], route_x[idx] = best_p, best_x
+        x, buf = 0, ""
+        while x < n:
+            y = route_x[x] + 1
+            word = sentence[x:y]
+            if y - x == 1:
+                buf += word
+            else:
+                if buf:
+                    self._flush(buf, out)
+                    buf = ""
+                out.append(word)
+            x = y
+        if buf:
+            self._flush(buf, out)
+
+    def _flush(self, buf: str, out: list[str]) -> None:
+        if len(buf) == 1 or buf in self._trie:
+            out.extend(buf)
+        else:
+            from jieba import finalseg  # the HMM for unknown words
+
+            out.extend(finalseg.cut(buf))
+
+    def cut(self, text: str) -> list[str]:
+        """jieba.cut(text, HMM=True), same words."""
+        out: list[str] = []
+        for blk in _RE_HAN.split(text):
+            if not blk:
+                continue
+            if _RE_HAN.match(blk):
+                self._cut_block(blk, out)
+            else:
+                for x in _RE_SKIP.split(blk):
+                    if _RE_SKIP.match(x):
+                        out.append(x)
+                    else:
+                        out.extend(x)
+        return out
+
+    def cut_for_search(self, text: str) -> list[str]:
+        """jieba.cut_for_search(text): each word, preceded by the dictionary words of 2 and 3
+        characters inside it."""
+        out: list[str] = []
+        trie = self._trie
+        for w in self.cut(text):
+            n = len(w)
+            if n > 2:
+                for i in range(n - 1):
+                    if w[i:i + 2] in trie:
+                        out.append(w[i:i + 2])
+            if n > 3:
+                for i in range(n - 2):
+                    if w[i:i + 3] in trie:
+                        out.append(w[i:i + 3])
+            out.append(w)
+        return out
+
+    def tokenize(self, text: str) -> list[tuple[str, int, int]]:
+        """(word, start, end) of ``cut(text)``."""
+        out, start = [], 0
+        for w in self.cut(text):
+            out.append((w, start, start + len(w)))
+            start += len(w)
+        return out
+
+
+_RE_HAN = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")  # jieba's re_han_default
+_RE_SKIP = re.compile(r"(\r\n|\s)")
+
+
+@lru_cache(maxsize=1)
+def tokenizer() -> Tokenizer:
+    """The shared tokenizer: jieba's dictionary + ours, cached in ``cache_dir()`` (built on the
+    first run, ~2 s; opened in ~1 ms afterwards)."""
+    from array import array
+
+    import marisa_trie
+
+    stem = cache_dir() / f"dict-{_dictionary_key()}"
+    if not Path(f"{stem}.marisa").exists():
+        _build_dictionary(stem)
+    trie = marisa_trie.Trie()
+    trie.mmap(f"{stem}.marisa")
+    logp = array("d")
+    with open(f"{stem}.logp", "rb") as f:
+        logp.frombytes(f.read())
+    try:
+        head, _, ids = Path(f"{stem}.tags").read_bytes().partition(b"\n")
+        tags = (head.decode().split(" "), ids)
+    except OSError:
+        tags = None
+    if len(logp) != len(trie) + 1 or tags is None or len(tags[1]) != len(trie):
+        _build_dictionary(stem)  # a torn set (never from _build_dictionary): rebuild
+        return tokenizer.__wrapped__()
+    return Tokenizer(trie, logp, logp[-1], tags)

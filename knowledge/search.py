@@ -1,12 +1,25 @@
 """Content search: tokenizer -> index built once -> pure scoring functions.
 
-* words: jieba (search mode) with the domain dictionary; BM25 with Lucene's idf
-  ``ln(1 + (N - n + 0.5) / (n + 0.5))`` (positive even on a 20-clause corpus);
-* character bigrams: a second, weaker BM25 channel that survives segmentation differences;
-* question understanding: synonyms (退伍 -> 退役), English glossary, traditional -> simplified
-  (in ``textnorm``), typo correction of one substituted character against the index vocabulary;
-* confidence: the idf-weighted share of the question's concepts the best clause covers; below
-  the threshold the answer is "none" rather than a random clause.
+Signals, each a principle rather than a rule for a question:
+
+* **words** — BM25 over the words of every clause (Lucene's idf ``ln(1 + (N - n + 0.5) / (n + 0.5))``,
+  positive even on a 20-clause corpus); a clause's title counts as a second field of weight 3;
+* **concepts** — a question is a list of concepts, each with alternative index terms: the word
+  itself (weight 1), its synonyms (a colloquial word -> the document's word), its English
+  glossary entry, a one-character typo correction against the index vocabulary. An exact word of
+  the document counts more than a synonym pointing elsewhere (``SYNONYM_WEIGHT``);
+* **coverage** — the idf-weighted share of the question's concepts a clause matches; a concept
+  the document never uses (``OOV_WEIGHT``) still counts in the total, which is what makes an
+  off-topic question unconfident;
+* **proximity** — the share of the question matched inside *one sentence* of the clause; the
+  best sentences are also what the reader sees in bold (``Hit.sentences``);
+* **phrases** — a run of the question found verbatim in a clause (4+ characters), weighted by the
+  idf of the character bigrams it spans: quoting the document beats any synonym's expansion;
+* **everyday words** — a question whose only matches are everyday words (``everyday.txt``: 疫情,
+  学习, 会议 …) is not about the document; character bigrams (a weak channel that survives
+  segmentation differences) never anchor a question on their own either.
+
+The confidence threshold is on coverage (share of the question explained), not on a raw score.
 """
 
 from __future__ import annotations
@@ -22,15 +35,24 @@ from .textnorm import CJK_RUN, normalize
 
 K1 = 1.2
 B = 0.6
+TITLE_TF = 2            # extra term frequency of a word in the clause's title (field weight 3)
 BIGRAM_WEIGHT = 0.3
 OOV_WEIGHT = 2.0        # weight of a question concept the corpus never mentions
+SYNONYM_WEIGHT = 0.85   # an expansion, when the question's own word is also in the document
 MIN_COVERAGE = 0.34     # confidence threshold (share of the question covered)
 MIN_MATCHED = 1.2       # ... and at least this much idf mass matched
+MIN_PHRASE = 4          # characters of a verbatim run that count as a phrase
+GENERIC_SCALE = 0.5     # an everyday word weighs half
+RELATED_SHARE = 0.6     # a further hit must score this share of the best, and be anchored itself
+RELATED_COVERAGE = 0.7  # ... and explain this share of what the best explains
 TYPO_WEIGHT = 0.9
 SUBWORD_WEIGHT = 0.6
+CANDIDATES = 30
 _STOP_CHARS = set("的了吗呢吧啊呀么是在有和与及我你他她它这那哪谁啥个些要会能可就都也还把被给对从向到为以于之其请问么怎什样")
 _EN_WORD = re.compile(r"[a-z][a-z0-9\-']*")
 _TOKEN_OK = re.compile(r"[\u3400-\u9fffa-z0-9]")
+SENTENCE_RE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’\"'）)」』》]*|\n|$)")
+_QUOTES = re.compile(r"[“”\"《》「」『』‘’]")
 
 
 @dataclass
@@ -39,59 +61,110 @@ class Concept:
     alts: dict[str, float] = field(default_factory=dict)  # term -> weight
     span: tuple[int, int] | None = None
     floor: float = 0.0  # a word the corpus lacks weighs at least this much, even if parts match
-    generic: bool = False  # an everyday word (synonym key marked ~): no evidence of topic alone
+    generic: bool = False  # an everyday word: no evidence of topic alone
+    parts: dict[str, float] = field(default_factory=dict)  # sub-words of an unknown word: they add up
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One ranked clause: ``index`` into ``Index.clauses``; ``score`` 0..1; ``coverage`` share of
+    the question's weight matched; ``sentences`` (start, end) character spans of the clause text
+    that answer best, best first."""
+
+    index: int
+    score: float
+    coverage: float
+    matched: float
+    sentences: tuple[tuple[int, int], ...]
 
 
 def bigrams(text: str) -> list[str]:
     out = []
     for run in CJK_RUN.findall(text):
         for i in range(len(run) - 1):
-            bg = run[i:i + 2]
-            if bg[0] in _STOP_CHARS or bg[1] in _STOP_CHARS:
+            a, b = run[i], run[i + 1]
+            if a in _STOP_CHARS or b in _STOP_CHARS:
                 continue
-            out.append(bg)
+            out.append(a + b)
     return out
 
 
-def _term_ok(t: str, stop: frozenset[str]) -> bool:
-    t = t.strip()
-    if not t or t in stop or not _TOKEN_OK.search(t):
-        return False
-    if len(t) == 1 and not t.isascii():
-        return False  # single characters are too ambiguous; bigrams cover them
-    return not t.isdigit() or len(t) >= 4
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of the sentences of ``text`` (ends at 。！？；, or a line break),
+    trailing whitespace excluded; empty pieces dropped."""
+    out = []
+    for m in SENTENCE_RE.finditer(text):
+        s, e = m.start(), m.end()
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        while s < e and text[s].isspace():
+            s += 1
+        if e > s:
+            out.append((s, e))
+    return out
 
 
 class Index:
-    """BM25 over words and over character bigrams, built once per document."""
+    """BM25 over words and over character bigrams, sentence term sets, built once per document."""
 
     def __init__(self, clauses: list[Clause], extra: dict[str, str] | None = None):
         self.clauses = clauses
         self.dt = resources.tokenizer()
         self.stop = resources.stopwords()
+        self.everyday = resources.everyday_words()
+        self._ok: dict[str, bool] = {}
         extra = extra or {}
         docs_w: list[Counter[str]] = []
         docs_b: list[Counter[str]] = []
+        self.texts: list[str] = []           # normalised text of each clause (phrase search)
+        self.sentences: list[list[tuple[tuple[int, int], frozenset[str], str]]] = []
         for c in clauses:
-            parts = [c.title, c.title, c.text, extra.get(c.id, "")]
-            if c.kind in ("header", "preamble"):
-                parts.append(c.label)
-            text = normalize("\n".join(p for p in parts if p))
-            text = re.sub(r"[“”\"《》「」『』‘’]", "", text)
-            docs_w.append(Counter(self.words(text)))
-            docs_b.append(Counter(bigrams(text)))
+            words: Counter[str] = Counter()
+            sents = []
+            for span in split_sentences(c.text):
+                norm = _QUOTES.sub("", normalize(c.text[span[0]:span[1]]))
+                terms = self.words(norm)
+                words.update(terms)
+                sents.append((span, frozenset(terms), norm))
+            title = _QUOTES.sub("", normalize(c.title))
+            # an item's title is its first sentence's lead: reuse its words when it is all of it
+            tterms = sents[0][1] if sents and sents[0][2].rstrip("。；;:：!！?？") == title else None
+            tterms = list(tterms) if tterms is not None else self.words(title)
+            for t in tterms:
+                words[t] += TITLE_TF
+            tail = normalize(" ".join(p for p in (extra.get(c.id, ""),
+                                                  c.label if c.kind in ("header", "preamble") else "") if p))
+            if tail:
+                words.update(self.words(tail))
+            if not sents:  # a clause of only a title
+                sents.append(((0, len(c.text)), frozenset(tterms), title))
+            full = "\n".join(s[2] for s in sents)
+            self.texts.append(full + "\n" + title)
+            self.sentences.append(sents)
+            docs_w.append(words)
+            docs_b.append(Counter(bigrams(full + "\n" + tail)))
+        self.chars = set("".join(self.texts))  # every character of the document
         self.doc_terms = [set(d) for d in docs_w]
         self.doc_bigrams = [set(d) for d in docs_b]
         self.w_post, self.w_idf = self._build(docs_w)
         self.b_post, self.b_idf = self._build(docs_b)
         self.N = len(clauses)
-        self.max_idf = math.log(1 + (self.N + 0.5) / 0.5)
         self._typo_keys: dict[str, set[str]] | None = None
         self._titles = [normalize(c.title) for c in clauses]
 
     # ------------------------------------------------------------------ building
+    def _term_ok(self, t: str) -> bool:
+        ok = self._ok.get(t)
+        if ok is None:
+            s = t.strip()
+            ok = bool(s) and s not in self.stop and bool(_TOKEN_OK.search(s)) \
+                and not (len(s) == 1 and not s.isascii()) and (not s.isdigit() or len(s) >= 4)
+            self._ok[t] = ok
+        return ok
+
     def words(self, text: str) -> list[str]:
-        return [t for t in self.dt.cut_for_search(text) if _term_ok(t, self.stop)]
+        ok = self._term_ok
+        return [t for t in self.dt.cut_for_search(text) if ok(t)]
 
     @staticmethod
     def _build(docs: list[Counter[str]]):
@@ -103,10 +176,11 @@ class Index:
             df.update(d.keys())
         idf = {t: math.log(1 + (n - k + 0.5) / (k + 0.5)) for t, k in df.items()}
         post: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        k1p = K1 + 1
         for i, d in enumerate(docs):
             norm = K1 * (1 - B + B * lengths[i] / avg) if avg else K1
             for t, tf in d.items():
-                post[t].append((i, idf[t] * tf * (K1 + 1) / (tf + norm)))
+                post[t].append((i, idf[t] * tf * k1p / (tf + norm)))
         return dict(post), idf
 
     def typo_keys(self) -> dict[str, set[str]]:
@@ -127,27 +201,25 @@ class Index:
         concepts: list[Concept] = []
         chars = list(q)
 
-        # English glossary phrases, longest first, plurals folded
+        # English glossary phrases, longest first, inflections folded (stems compared)
         if re.search(r"[a-z]", q):
             gl = resources.glossary()
-            for phrase in sorted(gl, key=len, reverse=True):
-                stem = re.escape(phrase[:-1]) + "(?:y|ie)" if phrase.endswith("y") else re.escape(phrase)
-                pat = r"(?<![a-z])" + stem + r"(?:s|es|ed|d|ing)?(?![a-z])"  # plurals, -ed, -ing
-                for m in re.finditer(pat, "".join(chars)):
-                    concepts.append(Concept(phrase, dict(gl[phrase])))
-                    for i in range(m.start(), m.end()):
-                        chars[i] = " "
+            for phrase, a, b in resources.match_glossary(q):
+                concepts.append(Concept(phrase, dict(gl[phrase])))
+                chars[a:b] = " " * (b - a)
         # synonym keys (colloquial Chinese), longest first
         text = "".join(chars)
         for key in sorted((k for k in syn if k in text), key=len, reverse=True):
             start = text.find(key)
             while start >= 0:
-                alts = {t: w for t, w in syn[key] if t in self.w_idf}
-                if key in self.w_idf:
-                    alts[key] = max(alts.get(key, 0), 1.0)
+                own = key in self.w_idf
+                scale = SYNONYM_WEIGHT if own else 1.0
+                alts = {t: w * scale for t, w in syn[key] if t in self.w_idf and t != key}
+                if own:
+                    alts[key] = 1.0
                 if alts:
                     concepts.append(Concept(key, alts, (start, start + len(key)),
-                                            generic=key in resources.generic_keys()))
+                                            generic=key in resources.generic_keys() or key in self.everyday))
                     text = text[:start] + " " * len(key) + text[start + len(key):]
                 start = text.find(key, start + 1)
         # remaining words
@@ -155,21 +227,28 @@ class Index:
         for tok, s, e in self.dt.tokenize(rest):
             tok = tok.strip()
             if _EN_WORD.fullmatch(tok):
-                base = tok[:-1] if tok.endswith("s") and tok[:-1] in resources.glossary() else tok
-                if base in self.stop or len(base) <= 1:
+                base = resources.english_base(tok)
+                if base in self.stop or tok in self.stop or len(base) <= 1:
                     continue
                 concepts.append(Concept(tok, {base: 1.0} if base in self.w_idf else {}, (s, e)))
                 continue
-            if not _term_ok(tok, self.stop):
+            if not self._term_ok(tok):
                 continue
             alts: dict[str, float] = {}
+            parts: dict[str, float] = {}
             if tok in self.w_idf:
                 alts[tok] = 1.0
             else:
                 for sub in self.dt.cut_for_search(tok):
-                    if sub != tok and sub in self.w_idf and _term_ok(sub, self.stop):
-                        alts[sub] = SUBWORD_WEIGHT * len(sub) / len(tok)
-            concepts.append(Concept(tok, alts, (s, e), 0.0 if tok in self.w_idf else OOV_WEIGHT))
+                    if sub != tok and sub in self.w_idf and self._term_ok(sub):
+                        parts[sub] = SUBWORD_WEIGHT * len(sub) / len(tok)
+            concepts.append(Concept(tok, alts, (s, e), 0.0 if tok in self.w_idf else OOV_WEIGHT,
+                                    generic=tok in self.everyday, parts=parts))
+        # a content character the document never uses (票, 买) is part of the question too
+        for tok, s, e in self.dt.tokenize(rest):
+            if len(tok) == 1 and CJK_RUN.fullmatch(tok) and tok not in _STOP_CHARS \
+                    and tok not in self.stop and tok not in self.chars:
+                concepts.append(Concept(tok, {}, (s, e), 1.0))
         self._correct_typos(q, text, concepts)
         return concepts, bigrams(q)
 
@@ -177,12 +256,18 @@ class Index:
         keys = self.typo_keys()
         if not keys:
             return
+        # a window of the question may be a typo only if it does not cut one of its words
+        bounds = {0, len(text)}
+        for _tok, s, e in self.dt.tokenize(text):
+            bounds.update((s, e))
         for m in CJK_RUN.finditer(text):
             run, off = m.group(0), m.start()
             for n in (6, 5, 4, 3):
                 for i in range(len(run) - n + 1):
+                    if off + i not in bounds or off + i + n not in bounds:
+                        continue
                     win = run[i:i + n]
-                    if win in self.w_idf or self.dt.FREQ.get(win, 0) > 0:
+                    if win in self.w_idf or self.dt.is_word(win):
                         continue  # a real word is not a typo (火车票 is not 火车站)
                     cands: set[str] = set()
                     for j in range(n):
@@ -193,35 +278,67 @@ class Index:
                         continue
                     a, b = off + i, off + i + n
                     inside = [c for c in concepts if c.span and a <= c.span[0] and c.span[1] <= b]
-                    target = inside[0] if inside else Concept(win, {}, (a, b))
-                    for c in inside[1:]:
-                        for t, w in c.alts.items():
-                            target.alts[t] = max(target.alts.get(t, 0), w)
+                    # a word inside the window explains only its share of the window's characters
+                    target = Concept(win, {}, (a, b))
+                    for c in inside:
+                        share = len(c.surface) / n
+                        for t, w in {**c.parts, **c.alts}.items():
+                            target.alts[t] = max(target.alts.get(t, 0), w * share)
                         concepts.remove(c)
-                    target.floor = 0.0
                     for t in cands:
                         target.alts[t] = max(target.alts.get(t, 0), TYPO_WEIGHT)
-                    if not inside:
-                        concepts.append(target)
+                    concepts.append(target)
 
     # ------------------------------------------------------------------ scoring
     def concept_weight(self, c: Concept) -> float:
-        ws = [w * self.w_idf[t] for t, w in c.alts.items() if t in self.w_idf]
-        return max(max(ws), c.floor) if ws else OOV_WEIGHT
+        """The idf mass a concept brings to the question: its best alternative's idf (x its
+        weight), at least its floor; an everyday word counts half."""
+        ws = [w * self.w_idf[t] for t, w in {**c.parts, **c.alts}.items() if t in self.w_idf]
+        w = max(max(ws), c.floor) if ws else (c.floor or OOV_WEIGHT)
+        return w * (GENERIC_SCALE if c.generic else 1.0)
 
-    def score(self, q: str, limit: int = 3) -> list[tuple[int, float, float, float]]:
-        """[(clause index, score 0..1, coverage, matched idf)] best first; [] if unconfident."""
+    def _phrase_share(self, runs: list[str], i: int, q_bigram_mass: float) -> float:
+        """Idf mass of the question's bigrams inside runs of ``MIN_PHRASE``+ characters that the
+        clause contains verbatim, as a share of the question's bigram mass (0..1)."""
+        if q_bigram_mass <= 0:
+            return 0.0
+        text = self.texts[i]
+        mass = 0.0
+        for run in runs:
+            n = len(run)
+            covered = [False] * n
+            end = 0
+            for a in range(n):  # matching statistics: the longest match at a, in O(n) checks
+                end = max(end, a)
+                while end < n and run[a:end + 1] in text:
+                    end += 1
+                if end - a >= MIN_PHRASE:
+                    for k in range(a, end):
+                        covered[k] = True
+            for k in range(n - 1):
+                if covered[k] and covered[k + 1]:
+                    mass += self.b_idf.get(run[k:k + 2], 0.0)
+        return min(1.0, mass / q_bigram_mass)
+
+    def score(self, q: str, limit: int = 3, allowed: set[int] | None = None) -> list[Scored]:
+        """Ranked clauses for a normalised question, best first; [] when unconfident.
+
+        ``allowed``: only these clause indices compete (a section named in the question)."""
         concepts, bgs = self.analyze(q)
         if not concepts:
             return []
         raw: dict[int, float] = defaultdict(float)
         for c in concepts:
+            scale = GENERIC_SCALE if c.generic else 1.0
             best: dict[int, float] = {}
             for t, w in c.alts.items():
                 for i, s in self.w_post.get(t, ()):
-                    v = w * s
+                    v = w * s * scale
                     if v > best.get(i, 0.0):
                         best[i] = v
+            for t, w in c.parts.items():
+                for i, s in self.w_post.get(t, ()):
+                    best[i] = best.get(i, 0.0) + w * s * scale
             for i, v in best.items():
                 raw[i] += v
         for bg in set(bgs):
@@ -229,39 +346,80 @@ class Index:
                 continue
             for i, s in self.b_post.get(bg, ()):
                 raw[i] += BIGRAM_WEIGHT * s
+        if allowed is not None:
+            raw = defaultdict(float, {i: v for i, v in raw.items() if i in allowed})
         if not raw:
             return []
-        cand = sorted(raw, key=raw.__getitem__, reverse=True)[:20]
+        cand = sorted(raw, key=raw.__getitem__, reverse=True)[:CANDIDATES]
         weights = [self.concept_weight(c) for c in concepts]
         total = sum(weights)
+        runs = [r for r in CJK_RUN.findall(q) if len(r) >= MIN_PHRASE]
+        q_bigram_mass = sum(self.b_idf.get(run[k:k + 2], 0.0) for run in runs for k in range(len(run) - 1))
         qcjk = "".join(CJK_RUN.findall(q))
-        scored = []
+        top_raw = max(raw[i] for i in cand)
         from rapidfuzz import fuzz
 
+        ranked = []
         for i in cand:
             terms = self.doc_terms[i]
             matched = 0.0
-            anchored = False  # some non-generic concept matches this clause
+            anchored = False  # some non-everyday concept matches a word of this clause
+            per_concept: list[tuple[Concept, float, dict[str, float]]] = []
             for c, w in zip(concepts, weights, strict=True):
-                m = max((a * self.w_idf[t] for t, a in c.alts.items() if t in terms), default=0.0)
+                scale = GENERIC_SCALE if c.generic else 1.0
+                hits = {t: a * self.w_idf[t] * scale for t, a in c.alts.items() if t in terms}
+                parts = {t: a * self.w_idf[t] * scale for t, a in c.parts.items() if t in terms}
+                m = max(max(hits.values(), default=0.0), sum(parts.values()))
+                hits.update(parts)
                 if m == 0.0 and len(c.surface) >= 2:  # partial credit from shared bigrams
                     bg = bigrams(c.surface)
                     if bg:
                         share = sum(1 for x in bg if x in self.doc_bigrams[i]) / len(bg)
                         m = 0.5 * share * w
-                matched += min(m, w)
-                anchored = anchored or (m > 0 and not c.generic)
+                m = min(m, w)
+                matched += m
+                anchored = anchored or (bool(hits) and not c.generic)
+                if hits:
+                    per_concept.append((c, w, hits))
             cov = matched / total if total else 0.0
+            phrase = self._phrase_share(runs, i, q_bigram_mass)
+            if phrase >= 0.5:
+                anchored = True  # a quotation of the document is evidence whatever its words
+            prox, spans = self._sentences(i, per_concept, total)
             title_sim = fuzz.partial_ratio(qcjk, self._titles[i]) / 100 if len(qcjk) >= 4 else 0.0
-            bonus = 0.15 * max(0.0, title_sim - 0.6) / 0.4
-            scored.append((i, cov, matched, raw[i], bonus, anchored))
-        top_raw = max(s[3] for s in scored)
-        ranked = []
-        for i, cov, matched, r, bonus, anchored in scored:
-            final = 0.55 * cov + 0.45 * (r / top_raw) + bonus
-            ranked.append((i, min(1.0, final * cov ** 0.25), cov, matched, anchored))
+            bonus = 0.1 * max(0.0, title_sim - 0.6) / 0.4
+            final = 0.45 * cov + 0.2 * prox + 0.15 * phrase + 0.2 * (raw[i] / top_raw) + bonus
+            conf = max(cov, phrase)
+            ranked.append((i, min(1.0, final * conf ** 0.25), conf, matched, anchored, spans))
         ranked.sort(key=lambda x: x[1], reverse=True)
         best = ranked[0]
-        if best[2] < MIN_COVERAGE or best[3] < MIN_MATCHED or not best[4]:
+        anchored = best[4] or allowed is not None  # a named section anchors the question itself
+        if best[2] < MIN_COVERAGE or (best[3] < MIN_MATCHED and allowed is None) or not anchored:
             return []
-        return [r[:4] for r in ranked if r[1] >= 0.5 * best[1]][:limit]
+        out = [Scored(best[0], round(best[1], 4), round(best[2], 4), best[3], best[5])]
+        for r in ranked[1:]:
+            if len(out) >= limit:
+                break
+            if (r[4] or allowed is not None) and r[1] >= RELATED_SHARE * best[1] \
+                    and r[2] >= max(MIN_COVERAGE, RELATED_COVERAGE * best[2]):
+                out.append(Scored(r[0], round(r[1], 4), round(r[2], 4), r[3], r[5]))
+        return out
+
+    def _sentences(self, i: int, per_concept, total: float) -> tuple[float, tuple[tuple[int, int], ...]]:  # noqa: ANN001
+        """(proximity, spans): the best share of the question matched inside one sentence, and the
+        sentences that reach at least 60 % of that best share (at most 3, in text order)."""
+        sents = self.sentences[i]
+        if not per_concept or total <= 0:
+            return 0.0, ()
+        scores = []
+        for k, (_span, terms, _norm) in enumerate(sents):
+            s = 0.0
+            for c, w, hits in per_concept:
+                m = max((v for t, v in hits.items() if t in terms), default=0.0)
+                s += min(m, w) * (0.5 if c.generic else 1.0)
+            scores.append((s, k))
+        top = max(scores)[0]
+        if top <= 0:
+            return 0.0, ()
+        keep = sorted(k for s, k in sorted(scores, reverse=True)[:3] if s >= 0.6 * top)
+        return min(1.0, top / total), tuple(sents[k][0] for k in keep)

@@ -178,9 +178,12 @@ def test_outline_has_item_buttons(emu, bot):
         assert f"c:{cid}" in data, data
     assert all(len(d.encode()) <= 64 for d in data)
     item_rows = [row for row in r.buttons if all("." in d for _, d in row)]
-    assert sum(len(row) for row in item_rows) == 13 and max(len(row) for row in item_rows) == 3
+    # two to a row (half a phone's width each), labels cut by meaning and all distinct (issue 15)
+    assert sum(len(row) for row in item_rows) == 13 and max(len(row) for row in item_rows) == 2
+    labels = [b for row in item_rows for b, _ in row]
+    assert len({lbl[4:] for lbl in labels}) == 13, labels
     label = r.button("二（三）")[0]
-    assert len(label) <= 12
+    assert len(label) <= 12 and "拥军活动" in label
     emu.press(7, r, r.button("二（三）")[1])
     item = emu.wait_for(chat_id=7, contains="组织开展多种形式拥军活动")
     assert "二（三）" in item.plain

@@ -29,7 +29,8 @@ def test_ask_json():
     assert d["question"] == "光荣牌怎么挂"
     r = d["results"][0]
     assert r["id"] == "1.2" and r["label"] == "一（二）" and "光荣牌" in r["text"]
-    assert set(r) == {"id", "label", "title", "score", "text"}
+    assert set(r) == {"id", "label", "title", "score", "text", "sentences"}
+    assert any("光荣牌" in x for x in r["sentences"]) and all(x in r["text"] for x in r["sentences"])
     assert "光荣牌" in p.stdout.decode("utf-8")  # ensure_ascii=False
 
 
@@ -79,3 +80,56 @@ def test_outline_json():
     assert "二（三）" in text
     tree = json.loads(run("outline", "--json", "--doc", str(DATA / "sample-five-sections.txt")).stdout)
     assert len([n for n in tree if n["id"].isdigit()]) == 5
+
+
+def test_exit_codes_and_chinese_errors(tmp_path):
+    p = run("ask", "今天天气怎么样")
+    assert p.returncode == 1
+    out = p.stdout.decode()
+    assert "未找到" in out and "python -m bot outline" in out and "/outline" not in out
+    p = run("ask", "--doc", str(tmp_path / "missing.docx"), "光荣牌")
+    assert p.returncode == 2 and "文件不存在" in p.stderr.decode()
+    assert "Error" not in p.stderr.decode()  # never a library exception name
+    (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    p = run("outline", "--doc", str(tmp_path / "old.doc"))
+    assert p.returncode == 2 and ".docx" in p.stderr.decode()
+    assert run("ask", "第五部分").returncode == 1
+    assert run("ask", "光荣牌怎么挂").returncode == 0
+
+
+def test_section_json_carries_its_items():
+    d = json.loads(run("ask", "--json", "第三部分").stdout)
+    r = d["results"][0]
+    assert [i["id"] for i in r["items"]] == ["3.1", "3.2", "3.3", "3.4"]
+    assert "地质灾害" in r["text"] and all(i["text"] for i in r["items"])
+
+
+def test_pdf_document(tmp_path):
+    pytest.importorskip("pypdf")
+    from tests.test_knowledge_documents import SEED_LINES, make_pdf
+
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(make_pdf(SEED_LINES))
+    d = json.loads(run("ask", "--json", "--doc", str(path), "以会代训").stdout)
+    assert d["results"][0]["id"] == "4.3"
+
+
+def test_stdin_on_a_terminal_says_so():
+    import os
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:  # child: stdin is the terminal
+        os.chdir(ROOT)
+        os.execv(sys.executable, [sys.executable, "-m", "bot", "ask", "--json"])
+    out = b""
+    import select
+
+    while b"Ctrl-D" not in out:
+        r, _, _ = select.select([fd], [], [], 20)
+        if not r:
+            break
+        out += os.read(fd, 1024)
+    os.write(fd, b"\x04")
+    os.waitpid(pid, 0)
+    assert "标准输入".encode() in out

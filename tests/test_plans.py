@@ -182,3 +182,46 @@ def bot_env_for(tmp_path: Path) -> dict[str, str]:
     env["PYTHONPATH"] = str(ROOT)
     return env
 
+
+
+def test_questions_naming_a_year_are_answered_from_that_plan(emu, start_bot, db_url):
+    from bot.db import init_db, make_engine
+
+    engine = make_engine(db_url)
+    init_db(engine)
+    PlanService(engine, FakeClock(datetime.now(UTC))).store(draft_2026(), activate=True)
+    engine.dispose()
+    start_bot()
+    now = say(emu, 7, "第二部分讲什么", contains="聚焦备战打仗")  # the active plan: 2026
+    assert "以下引自" not in now.plain
+    old = say(emu, 7, "2020年要点里光荣牌怎么说", contains="以下引自")
+    assert "2020 年" in old.plain and "光荣牌" in old.plain and "2026 年" in old.plain
+    sec = say(emu, 7, "2020年的第二部分", contains="2020 年")
+    assert "聚焦实现强军目标" in sec.plain
+    # its buttons open the 2020 plan's clauses, not the active plan's
+    data = next(d for row in sec.buttons for label, d in row if label.startswith("二（一）"))
+    assert data.endswith("@1")
+    emu.press(7, sec, data)
+    assert "练兵备战" in emu.wait_for(chat_id=7, contains="2020 年").plain
+    assert "没有 2019 年" in say(emu, 7, "2019年要点里光荣牌怎么说", contains="2019").plain
+
+
+def test_command_line_ask_and_outline_by_year(tmp_path):
+    env = bot_env_for(tmp_path)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "bot", *a], cwd=tmp_path, env=env,  # noqa: E731
+                                    capture_output=True, text=True, timeout=120)
+    assert json.loads(run("ask", "--json", "第二部分").stdout)["results"][0]["title"].startswith("聚焦实现强军目标")
+    assert run("plan", "import", str(DOC_2026), "--activate").returncode == 0
+    r = json.loads(run("ask", "--json", "第二部分").stdout)
+    assert r["year"] == 2026 and r["results"][0]["title"].startswith("聚焦备战打仗")
+    r = json.loads(run("ask", "--json", "2020年的第二部分").stdout)
+    assert r["year"] == 2020 and r["results"][0]["id"] == "2"
+    r = json.loads(run("ask", "--json", "--year", "2020", "光荣牌怎么挂").stdout)
+    assert r["year"] == 2020 and r["results"][0]["id"] == "1.2"
+    text = run("ask", "2020年要点里光荣牌怎么说").stdout
+    assert "以下引自 2020 年" in text
+    outline = json.loads(run("outline", "--json", "--year", "2020").stdout)
+    assert [n["id"] for n in outline if n["children"]] == ["1", "2", "3", "4"]
+    assert len(json.loads(run("outline", "--json").stdout)) > 4  # 2026: six sections
+    r = run("ask", "--year", "2019", "光荣牌")
+    assert r.returncode == 2 and "没有 2019 年" in r.stderr

@@ -42,7 +42,8 @@ class Services:
         duties = DutyService(engine, clock)
         checkins = CheckinService(engine, clock, plans=plans, duties=duties, tz=settings.tz,
                                   period_kind=settings.checkin_period,
-                                  draft_timeout=timedelta(minutes=settings.checkin_timeout_minutes))
+                                  draft_timeout=timedelta(minutes=settings.checkin_timeout_minutes),
+                                  deadline_day=settings.checkin_deadline_day)
         return cls(
             engine=engine,
             settings=settings,

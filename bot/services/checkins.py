@@ -17,7 +17,7 @@ from sqlmodel import Session, col, delete, func, select
 from bot.clock import Clock
 from bot.errors import AppError, BadInput, NotBound, NotFound
 from bot.models import STATUSES, CheckIn, CheckinDraft, Evidence, Member, Unit
-from bot.periods import normalise_period, period_of
+from bot.periods import deadline_of, last_month, normalise_period, period_of
 from bot.services.duties import DutyService
 from bot.services.plans import Item, PlanService, PlanView
 
@@ -85,7 +85,8 @@ class CheckinService:
     under another). Items, titles and validation always come from ``plans``."""
 
     def __init__(self, engine: Engine, clock: Clock, *, plans: PlanService, duties: DutyService, tz: ZoneInfo,
-                 period_kind: str = "monthly", draft_timeout: timedelta = timedelta(minutes=30)) -> None:
+                 period_kind: str = "monthly", draft_timeout: timedelta = timedelta(minutes=30),
+                 deadline_day: int = 25) -> None:
         self.engine = engine
         self.clock = clock
         self.plans = plans
@@ -93,6 +94,7 @@ class CheckinService:
         self.tz = tz
         self.period_kind = period_kind
         self.draft_timeout = draft_timeout
+        self.deadline_day = deadline_day
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -170,6 +172,19 @@ class CheckinService:
 
     def period_now(self) -> str:
         return period_of(self.clock.now(), self.period_kind, self.tz)
+
+    def deadline(self) -> tuple[str, datetime, str | None, datetime | None]:
+        """(current period, its deadline, and — once that has passed — the next period and its
+        deadline); deadlines are aware, in the bot's timezone (CHECKIN_DEADLINE_DAY, 23:59)."""
+        now = self.clock.now()
+        period = period_of(now, self.period_kind, self.tz)
+        due = deadline_of(period, self.deadline_day, self.tz)
+        if now <= due:
+            return period, due, None, None
+        year, month = last_month(period)
+        first_of_next = datetime(year + month // 12, month % 12 + 1, 1, 12, tzinfo=self.tz)
+        nxt = period_of(first_of_next, self.period_kind, self.tz)
+        return period, due, nxt, deadline_of(nxt, self.deadline_day, self.tz)
 
     def parse_period(self, text: str) -> str | None:
         return normalise_period(text, self.period_kind, year=self.clock.now().astimezone(self.tz).year)

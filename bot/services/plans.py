@@ -12,7 +12,6 @@ time, without a database round trip per update.
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -33,8 +32,6 @@ if TYPE_CHECKING:
     from knowledge.parser import ParsedDocument
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
-_YEAR_IN_TITLE = re.compile(r"((?:19|20|21)\d{2})\s*年")
-_YEAR_IN_DOCNO = re.compile(r"[〔\[［(（]\s*((?:19|20|21)\d{2})\s*[〕\]］)）]")
 
 
 @dataclass(frozen=True)
@@ -78,6 +75,19 @@ class PlanSummary:
     checkins: int  # check-ins recorded under any version of this year's plan
 
 
+@dataclass(frozen=True)
+class Route:
+    """Which plan answers a question: ``plan`` and the ``question`` to ask it (a year naming
+    that plan removed). ``other``: the plan is not the active one (the answer says which year it
+    quotes). ``missing_year``: the question named a year that has no plan (answered from the
+    active plan, and the answer says so)."""
+
+    plan: PlanView
+    question: str
+    other: bool = False
+    missing_year: int | None = None
+
+
 @dataclass
 class PlanDraft:
     """A parsed document not yet stored: what the preview shows and what ``store`` saves.
@@ -110,15 +120,6 @@ class PlanDraft:
                    warnings=[tuple(w) for w in d["warnings"]], replaces=d.get("replaces"))
 
 
-def year_of(title: str, doc_number: str | None) -> int | None:
-    """The year a document names: ``2026年…要点`` in its title, else the 〔2026〕 of its 文号."""
-    for pattern, text in ((_YEAR_IN_TITLE, title or ""), (_YEAR_IN_DOCNO, doc_number or "")):
-        m = pattern.search(text)
-        if m:
-            return int(m.group(1))
-    return None
-
-
 def _items_of(doc: dict) -> tuple[list[tuple[str, str, str]], list[Item]]:
     sections = [(c["id"], c["label"], c["title"]) for c in doc["clauses"] if c["kind"] == "section"]
     items = [Item(c["id"], c["title"], c["label"]) for c in doc["clauses"] if c["kind"] == "item"]
@@ -133,13 +134,12 @@ def draft_from_document(parsed: ParsedDocument, *, source_name: str, source_text
     sections, items = _items_of(doc)
     if not sections:
         raise PlanError("not_a_plan", source_name=source_name)
-    y = year if year is not None else getattr(parsed, "year", None) or year_of(parsed.title, parsed.meta.doc_number)
+    y = year if year is not None else parsed.year  # from the title, else the 文号 (knowledge.parser.year_of)
     if y is None:
         raise PlanError("no_year", title=parsed.title)
     if not MIN_YEAR <= int(y) <= MAX_YEAR:
         raise PlanError("bad_year", year=y)
-    warnings = [(w.code, dict(w.data)) if hasattr(w, "code") else (str(w), {})
-                for w in getattr(parsed, "warnings", [])]
+    warnings = [(w.code, dict(w.data)) for w in parsed.warnings]
     return PlanDraft(year=int(y), title=parsed.title, doc_number=parsed.meta.doc_number, source_name=source_name,
                      source_text=source_text, document=doc, sections=sections, items=items, warnings=warnings)
 
@@ -155,10 +155,10 @@ def draft_from_paragraphs(paragraphs: Sequence[str], *, source_name: str, year: 
 def shipped_plan_values() -> dict:
     """Column values of the plan shipped with the bot (the 2020 document in knowledge/documents),
     used by the migration that introduced plans: a fresh database gets it as plan 2020, active."""
+    from knowledge import read_document
     from knowledge.base import DEFAULT_DOC
-    from knowledge.parser import read_paragraphs
 
-    draft = draft_from_paragraphs(read_paragraphs(DEFAULT_DOC), source_name=DEFAULT_DOC.name)
+    draft = draft_from_paragraphs(read_document(DEFAULT_DOC), source_name=DEFAULT_DOC.name)
     return {"year": draft.year, "title": draft.title, "doc_number": draft.doc_number,
             "source_name": draft.source_name, "source_text": draft.source_text,
             "document": json.dumps(draft.document, ensure_ascii=False),
@@ -265,10 +265,23 @@ class PlanService:
                 from knowledge.parser import ParsedDocument
 
                 parsed = ParsedDocument.from_dict(doc)
-                kb = self._kb_factory(parsed) if self._kb_factory else KnowledgeBase(parsed)
-                _ = kb.index  # build now, so queries stay fast
+                kb = self._kb_factory(parsed) if self._kb_factory else KnowledgeBase.from_document(parsed)
                 self._kbs[pid] = kb
         return kb
+
+    def route(self, question: str) -> Route:
+        """The plan a question is answered from: the one of the year it names (「2020年的第二部分」,
+        "in the 2020 plan"), else the active plan."""
+        from knowledge import find_year
+
+        year, rest = find_year(question)
+        active = self.active()
+        if year is None or year == active.year:
+            return Route(active, question)
+        plan = self.by_year(year)
+        if plan is None:
+            return Route(active, question, missing_year=year)
+        return Route(plan, rest or question, other=True)
 
     # --- writing -------------------------------------------------------------------------------
     def check_replaces(self, draft: PlanDraft) -> PlanDraft:

@@ -1,0 +1,130 @@
+"""Questions about the bot's own data rather than the document: recognised here, answered by the
+caller from its data (the knowledge layer has none).
+
+    detect("填报截止是哪天")        -> Intent("deadline", …)
+    detect("表彰大会什么时候开")    -> Intent("events", words=("表彰大会",), rest="表彰大会")
+    detect("怎么填报进度")          -> Intent("howto_checkin", …)
+    detect("怎么绑定单位")          -> Intent("howto_bind", …)
+    detect("光荣牌怎么挂")          -> None
+
+Kinds:
+
+* ``deadline`` — when the period's check-in (进度填报) is due: 截止, 最晚, 什么时候交/报, deadline;
+* ``events`` — when an event takes place: 什么时候开 / 哪天举行 / 几号召开 / when is … with the
+  event's words in ``words`` (to match an event title; English words come with their Chinese
+  glossary translation); or which events are coming (最近有什么活动, upcoming events: no words);
+* ``howto_checkin`` — how to report progress: 怎么填报, 如何上报进度, how do I report;
+* ``howto_bind`` — how to join one's unit: 怎么绑定, 邀请码, 如何加入单位, how do I register.
+
+``rest`` is the question without the intent's words (ask the document with it, to quote a clause
+beside the data). Only the shapes of questions are used, never a list of questions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .textnorm import clean, normalize
+
+_WHEN = r"(?:什么时候|啥时候|何时|哪天|哪一天|几号|几月几[号日]|什么日子|什么时间|多会儿|时间是|日期是|时间|日期)"
+_REPORT = r"(?:填报|上报|报送|提交|汇报|报告|填写|登记|报)"
+_PROGRESS = r"(?:进度|进展|情况|工作进度|落实情况|月报|季报)"
+_HOW = r"(?:怎么|怎样|如何|咋|在哪里?|在哪儿|去哪里?|哪里|用什么|通过什么|步骤|流程|方法)"
+
+_DEADLINE = [
+    re.compile(r"截[止至]|最晚|最迟|期限|deadline|\bdue\b|逾期|过期"),
+    re.compile(rf"{_WHEN}\s*(?:之前|以前|前)?\s*(?:要|得|需要|必须|应该|应当)?\s*(?:交|{_REPORT})"),
+    re.compile(rf"(?:交|{_REPORT})\s*(?:{_PROGRESS})?\s*(?:要|得)?\s*(?:在)?\s*{_WHEN}"),
+    re.compile(r"when\s+(?:is|are|do|should|must)\s+(?:i\s+|we\s+)?(?:the\s+)?(?:report|check-?in|progress)"),
+]
+_EVENT_VERB = r"(?:召开|开会|开|举行|举办|进行|开始|办|搞)"
+_EVENTS = [
+    # 表彰大会什么时候开 / 座谈会哪天举行 / 慰问活动几号开始
+    re.compile(rf"^(?P<what>.+?)\s*(?:是|在|定在|安排在)?\s*{_WHEN}\s*(?:{_EVENT_VERB})?"),
+    # 什么时候开表彰大会 / 哪天召开座谈会
+    re.compile(rf"{_WHEN}\s*{_EVENT_VERB}\s*(?P<what>.+)$"),
+    # when is the commendation meeting
+    re.compile(r"^when\s+(?:is|are|will|does|do)\s+(?:the\s+)?(?P<what>.+?)(?:\s+(?:be\s+)?(?:held|take place|start|begin|open))?\s*\??$"),
+    re.compile(r"^what\s+(?:date|day|time)\s+is\s+(?:the\s+)?(?P<what>.+?)\s*\??$"),
+]
+# words that make a "when" question an event: a gathering, not the document or a deadline
+_EVENT_NOUN = re.compile(r"会|活动|典礼|仪式|慰问|表彰|座谈|培训|演练|比赛|竞赛|展览|讲座|走访|纪念|"
+                         r"meeting|conference|ceremony|event|visit|training|drill|exercise|celebration|commendation")
+# 最近有什么活动 / 近期有哪些会议安排 / upcoming events: the list, no particular event
+_EVENT_LIST = [
+    re.compile(r"(?:最近|近期|近来|接下来|下周|下个月|本月|这个月|本周|这周|今后|未来)\s*(?:都|还)?\s*(?:有|安排了?)\s*"
+               r"(?:什么|哪些|啥|几个)?\s*(?:活动|会议|会|安排|日程)"),
+    re.compile(r"(?:活动|会议)\s*(?:安排|日程|计划)\s*(?:有哪些|是什么|有什么)?$"),
+    re.compile(r"\b(?:upcoming|next|coming)\s+(?:events?|meetings?|activities)|\bwhat\s+events\b"),
+]
+_CHECKIN = [
+    re.compile(rf"{_HOW}\s*(?:去|来|才能|可以|能)?\s*{_REPORT}\s*(?:工作)?\s*{_PROGRESS}?"),
+    re.compile(rf"{_REPORT}\s*(?:工作)?\s*{_PROGRESS}?\s*(?:要|得|应该)?\s*{_HOW}"),
+    re.compile(rf"{_PROGRESS}\s*(?:要|得)?\s*{_HOW}\s*(?:{_REPORT}|交)"),
+    re.compile(r"how\s+(?:do|can|should)\s+(?:i|we)\s+(?:report|check\s*-?\s*in|submit)"),
+]
+_BIND = [
+    re.compile(rf"{_HOW}\s*(?:才能|可以|能)?\s*(?:绑定|加入|关联|注册|认证|登录)"),
+    re.compile(r"(?:绑定|加入|关联)\s*(?:我的|本|我们)?\s*单位|邀请码|邀请链接|invite\s*(?:code|link)"),
+    re.compile(r"(?:绑定|注册)\s*(?:要|得)?\s*" + _HOW),
+    re.compile(r"how\s+(?:do|can)\s+(?:i|we)\s+(?:bind|join|register|link)"),
+]
+_FILLER = re.compile(r"^(?:请问|请|问一下|想问|想知道|我想知道|您好|你好|那个|这个)+|[?？!！。,，\s]+$")
+
+
+@dataclass(frozen=True)
+class Intent:
+    """``kind``: 'deadline' | 'events' | 'howto_checkin' | 'howto_bind'; ``words``: for
+    'events', the words naming the event (Chinese, English glossary words translated);
+    ``rest``: the question without the intent's words."""
+
+    kind: str
+    words: tuple[str, ...] = ()
+    rest: str = ""
+
+
+def _without(q: str, m: re.Match[str]) -> str:
+    return " ".join((q[:m.start()] + " " + q[m.end():]).split())
+
+
+def _event_words(what: str) -> tuple[str, ...]:
+    what = _FILLER.sub("", what).strip()
+    if not what:
+        return ()
+    if re.search(r"[a-z]", what):
+        from .resources import glossary, match_glossary
+
+        gl = glossary()
+        words: list[str] = []
+        for phrase, _a, _b in match_glossary(what):
+            words += [t for t, _w in gl[phrase]]
+        return tuple(dict.fromkeys(words)) or tuple(w for w in what.split() if len(w) > 3)
+    return (what,)
+
+
+def detect(question: str) -> Intent | None:
+    """The intent of a question about the bot's own data, or None (a question for the document)."""
+    q = normalize(clean(str(question))[:500])
+    q = _FILLER.sub("", q)
+    if not q:
+        return None
+    for pat in _BIND:
+        if m := pat.search(q):
+            return Intent("howto_bind", rest=_without(q, m))
+    for pat in _DEADLINE:
+        if m := pat.search(q):
+            return Intent("deadline", rest=_without(q, m))
+    for pat in _CHECKIN:
+        if m := pat.search(q):
+            return Intent("howto_checkin", rest=_without(q, m))
+    for pat in _EVENT_LIST:
+        if m := pat.search(q):
+            return Intent("events", rest=_without(q, m))
+    for pat in _EVENTS:
+        m = pat.search(q)
+        if m and _EVENT_NOUN.search(m.group("what") or ""):
+            words = _event_words(m.group("what"))
+            if words:
+                return Intent("events", words=words, rest=" ".join(words) if q.isascii() else m.group("what"))
+    return None
