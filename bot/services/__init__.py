@@ -13,6 +13,7 @@ from bot.services.broadcast import BroadcastService, Pacer
 from bot.services.checkins import CheckinService, Item
 from bot.services.events import EventService
 from bot.services.lease import LeaseService
+from bot.services.pending import PendingService
 from bot.services.reports import ReportService
 from bot.services.roster import RosterService
 from bot.services.updates import UpdateLog
@@ -31,6 +32,7 @@ class Services:
     pacer: Pacer  # one pace for every bulk send of this process (see handlers/push.py)
     events: EventService
     broadcasts: BroadcastService
+    pending: PendingService  # previews awaiting 确认: uploads, /unbind, /unit_del
 
     @classmethod
     def build(cls, *, engine: Engine, settings: Settings, clock: Clock, kb) -> Services:  # noqa: ANN001
@@ -50,4 +52,5 @@ class Services:
             pacer=Pacer(settings.broadcast_rate),
             events=EventService.from_settings(engine, clock, settings),
             broadcasts=BroadcastService(engine, clock),
+            pending=PendingService(engine, clock),
         )

@@ -271,7 +271,8 @@ class CheckinService:
         for u in units:
             st = latest.get(u.id)
             if not st:
-                p.missing.append(u)
+                if u.deleted_at is None:  # a unit deleted by /unit_del is due nothing
+                    p.missing.append(u)
                 continue
             p.units.append((u, st))
             for item_id, status in st.items():

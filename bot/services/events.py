@@ -477,6 +477,7 @@ class EventService:
             units = list(s.exec(select(Unit).where(Unit.created_at <= deadline).order_by(Unit.kind, Unit.name)))
             inactive = set(s.exec(select(Chat.chat_id).where(col(Chat.chat_id).in_(self.admin_ids),
                                                              col(Chat.active).is_(False))).all())
+        units = [u for u in units if u.deleted_at is None or u.id in reported]  # /unit_del'd: not missing
         if not units:
             return None  # no unit existed by the deadline: nothing to report on
         return DeadlineWork(period, "digest", at, deadline,

@@ -20,6 +20,7 @@ class ReportService:
         latest = self.checkins.latest_status(period)
         with Session(self.engine) as s:
             units = list(s.exec(select(Unit).order_by(Unit.kind, Unit.name)))
+        units = [u for u in units if u.deleted_at is None or u.id in latest]  # a deleted unit: its history only
         status = {(u.name, item): st for u in units for item, st in latest.get(u.id, {}).items()}
         return ProgressMatrix(period=period, units=[(u.name, u.kind) for u in units],
                               items=[(i.id, i.title) for i in self.checkins.items], status=status)
