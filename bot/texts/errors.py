@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.errors import AppError, BadInput, InviteInvalid, NotAdmin, NotBound, NotFound
+from bot.errors import (
+    AppError,
+    BadInput,
+    FileRefused,
+    InviteInvalid,
+    NotAdmin,
+    NotBound,
+    NotFound,
+    PendingGone,
+    RosterError,
+)
 from bot.texts.checkins import (
     CHECKIN_TIMEOUT,
     NEED_BIND,
@@ -16,7 +26,8 @@ from bot.texts.checkins import (
     oneline_usage,
 )
 from bot.texts.common import ADMIN_ONLY, GENERIC_ERROR, esc
-from bot.texts.onboarding import INVITE_ERRORS
+from bot.texts.files import file_refused, pending_gone
+from bot.texts.onboarding import INVITE_ERRORS, invite_used_by_you, roster_error
 
 
 def error_text(exc: AppError, *, item_ids: Sequence[str] = ()) -> str:
@@ -26,7 +37,15 @@ def error_text(exc: AppError, *, item_ids: Sequence[str] = ()) -> str:
     if isinstance(exc, NotBound):
         return NEED_BIND
     if isinstance(exc, InviteInvalid):
+        if exc.reason == "used_self":
+            return invite_used_by_you(exc.unit)
         return INVITE_ERRORS.get(exc.reason, INVITE_ERRORS["unknown"])
+    if isinstance(exc, RosterError):
+        return roster_error(exc.reason, exc.data)
+    if isinstance(exc, FileRefused):
+        return file_refused(exc.reason, exc.data)
+    if isinstance(exc, PendingGone):
+        return pending_gone(exc.reason)
     if isinstance(exc, NotFound):
         return f"❌ 找不到{esc(exc.what)}。"
     if isinstance(exc, BadInput):
