@@ -94,5 +94,11 @@ async def on_button(update: Update, context: BotContext) -> None:
         await reply(update, texts.pending_gone(exc.reason))
 
 
+async def prune(context: BotContext) -> None:
+    """Job: forget previews finished or expired a month ago."""
+    context.services.pending.prune()
+
+
 def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^pa:"))
+    app.job_queue.run_repeating(prune, interval=6 * 3600, first=600, name="prune-previews")

@@ -129,6 +129,20 @@ def test_a_newer_preview_replaces_the_older_and_cancel_changes_nothing(emu, bot)
     assert "龙城镇" not in units.plain and "三合街道" not in units.plain
 
 
+def test_a_preview_past_its_expiry_changes_nothing(emu, start_bot):
+    from datetime import UTC, datetime, timedelta
+
+    from bot.clock import FakeClock
+
+    clock = FakeClock(datetime(2026, 11, 10, 2, 0, tzinfo=UTC))
+    start_bot(clock=clock)
+    preview = upload(emu, "a.csv", "单位名称\n龙城镇\n".encode(), contains="预览")
+    clock.advance(timedelta(hours=25))
+    confirm(emu, preview)
+    assert "过期" in emu.wait_for(chat_id=ADMIN, contains="过期").plain
+    assert "龙城镇" not in say(emu, ADMIN, "/units", contains="单位").plain
+
+
 @pytest.mark.parametrize("name, content, expect", [
     ("照片.jpg", _png(), "图片"),
     ("空.xlsx", b"", "空"),

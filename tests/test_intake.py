@@ -249,3 +249,20 @@ def test_a_damaged_workbook_is_refused_not_a_crash():
     with pytest.raises(FileRefused) as exc:
         intake(buf.getvalue(), "a.xlsx")
     assert exc.value.reason in ("unreadable", "no_header")
+
+
+def test_a_wrong_dimension_record_does_not_hide_rows():
+    """WPS and some report generators write <dimension ref="A1"/>; openpyxl's read-only mode would
+    then see one cell (its docs: reset_dimensions)."""
+    import re
+
+    good = xlsx([None, ["序号", "单位名称"], [1, "龙城镇"], None, [2, "三合街道"]], title="名册")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(buf, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1"', data)
+            dst.writestr(item, data)
+    up = intake(buf.getvalue(), "x.xlsx")
+    assert [up.table.get(c, "name") for _, c in up.table.rows] == ["龙城镇", "三合街道"]

@@ -310,3 +310,14 @@ def test_migration_cleans_older_unit_names(any_db_url):
         assert names == {1: "龙城镇", 2: "三合街道", 3: "三合街道\u200b", 4: "县人武部"}  # 3 would merge: left
         assert s.exec(select(PendingAction)).all() == [] and s.exec(select(Member)).all() == []
     engine.dispose()
+
+
+def test_unit_references_resolve_against_live_units(roster, pending):
+    roster.create_invites(text="龙城镇、县人武部、县民政局", created_by=42)
+    unit = roster.find_unit("县民政局")
+    a = pending.create(kind="unit_del", admin_id=42, chat_id=42, payload={"unit_id": unit.id, "unit": unit.name})
+    pending.confirm(action_id=a.id, token=a.token, user_id=42, apply=roster.apply_delete)
+    r = roster.resolve_unit_refs(["各乡镇（街道）", "县人武部", "县民政局", "县不存在局"])
+    assert r.kinds == ("乡镇", "街道") and [u.name for u in r.units] == ["县人武部"]
+    assert r.unknown == ["县民政局", "县不存在局"]  # a deleted unit is not assignable
+    assert roster.units() and "县不存在局" not in [u.name for u in roster.units()]

@@ -189,6 +189,8 @@ def xlsx_sheets(data: bytes) -> list[tuple[str, list[Row]]]:
         for ws in wb.worksheets:
             if not hasattr(ws, "iter_rows"):
                 continue  # a chart sheet
+            # some writers (WPS, report generators) store a wrong <dimension>, e.g. A1: read it all
+            ws.reset_dimensions()
             rows: list[Row] = []
             for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
                 cells = [_cell_text(v) for v in values]

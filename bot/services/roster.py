@@ -347,6 +347,14 @@ class RosterService:
         with self._session() as s:
             return list(s.exec(select(Unit).where(col(Unit.deleted_at).is_(None)).order_by(Unit.kind, Unit.name)))
 
+    def resolve_unit_refs(self, refs: Sequence[str]):  # noqa: ANN201 - assignment_table.UnitRefs
+        """Unit references (a 任务分解表 cell split by split_unit_refs, or /assign's words) against the
+        live units: UnitRefs(kinds, units, unknown, suggestions). See
+        bot.services.assignment_table.resolve_unit_refs; nothing is created."""
+        from bot.services.assignment_table import resolve_unit_refs
+
+        return resolve_unit_refs(refs, self.units())
+
     def roster(self) -> list[RosterRow]:
         now = self.clock.now()
         with self._session() as s:

@@ -44,7 +44,8 @@ def invite_created(unit: str, kind: str, link: str, new: bool, expires: str) -> 
     else:
         head = (f"单位 <b>{esc(unit)}</b>（{esc(kind)}）已存在，新的邀请链接：\n"
                 f"（仅限一人使用，{esc(expires)} 前有效；之前发出的未用链接仍然有效）")
-    return f"{head}\n{esc(link)}\n\n请把链接发给该单位的联络员，点击后即可绑定。"
+    return (f"{head}\n{esc(link)}\n\n请把链接发给该单位的联络员，点击后即可绑定。\n"
+            "邀请多个单位：<code>/invite 龙城镇、三合街道</code>，或直接把名单表格（含「单位名称」列）发给我。")
 
 
 def roster(rows: Sequence, tz) -> str:  # noqa: ANN001
