@@ -66,8 +66,9 @@ async def on_file(update: Update, context: BotContext) -> None:
     user = update.effective_user
     admin = context.is_admin(user.id if user else None)
     if not is_private(update):
-        # people share files in groups all day: answer only an admin, or a file meant for the bot
-        if admin or _addressed_to_bot(update, context):
+        # people share files and photos in groups all day: answer a file meant for the bot (a
+        # mention in the caption, a reply to the bot) or an admin's document (an import attempt)
+        if _addressed_to_bot(update, context) or (admin and msg.document is not None):
             await reply(update, texts.FILE_PRIVATE_ONLY)
         return
     if not admin:

@@ -171,6 +171,7 @@ def test_only_admins_in_private_chats(emu, bot):
     r = upload(emu, "名单.csv", data, chat_id=-100, chat_type="group", contains="私聊")
     assert not r.buttons and "预览" not in r.plain
     emu.user_document(8, file_name="群文件.pdf", chat_id=-100, chat_type="group")  # someone else's file
+    emu.user_photo(ADMIN, caption="活动照片", chat_id=-100, chat_type="group")  # an admin's photo
     emu.wait_idle(quiet=0.6)
     assert [m for m in emu.to(-100) if "私聊" in m.plain] == [r]  # no chatter about it
     for cmd in ("/units", "/unbind 龙城镇", "/revoke 龙城镇", "/unit_rename 龙城镇 三合街道", "/unit_del 龙城镇"):
@@ -279,3 +280,18 @@ def test_help_lists_roster_commands_with_examples(emu, bot):
     for cmd in ("/unbind", "/revoke", "/unit_rename", "/unit_del", "批量"):
         assert cmd in r.plain
     assert "/unbind" not in say(emu, 7, "/help", contains="可用命令").plain
+
+
+def test_photos_and_files_outside_the_door_go_where_they_did(emu, bot):
+    emu.user_photo(ADMIN, caption="名单截图")
+    r = emu.wait_for(chat_id=ADMIN, contains="图片")
+    assert "没有做任何改动" in r.plain
+    # a member at the check-in's note step: the flow answers the file, not the upload door
+    bind(emu, 7, "龙城镇")
+    items = say(emu, 7, "/checkin", contains="选择")
+    emu.press(7, items, items.button("1.1")[1])
+    st = emu.wait_for(chat_id=7, contains="状态")
+    emu.press(7, st, st.button("已完成")[1])
+    emu.wait_for(chat_id=7, contains="说明")
+    r = upload(emu, "现场.pdf", b"%PDF-1.4 evidence", user=7)
+    assert "管理员" not in r.plain

@@ -71,6 +71,8 @@ def test_preview_sorts_rows_and_gives_reasons(roster):
         ["县人武部", "部队", ""],          # a kind nobody has
         ["合计", "", ""],
         ["县民政局", "成员单位", ""],
+        ["县财政局、县人社局", "", ""],     # a list in one cell
+        ["县财政局\n县人社局", "", ""],
     ]))
     assert [r.name for r in p.new] == ["龙城镇", "XX镇", "县民政局"]
     assert [r.name for r in p.existing] == ["名山街道"]
@@ -80,6 +82,7 @@ def test_preview_sorts_rows_and_gives_reasons(roster):
     assert reasons[6] == ("dup", {"first": 5, "variant": True})
     assert reasons[7][0] == "empty" and reasons[8][0] == "long" and reasons[10][0] == "not_name"
     assert reasons[9] == ("bad_kind", {"word": "部队"})
+    assert reasons[12][0] == reasons[13][0] == "several"
     assert len(roster.units()) == 1  # a preview writes nothing
 
 

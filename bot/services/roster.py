@@ -38,6 +38,7 @@ __all__ = ["MAX_UNIT_NAME", "RosterService", "RosterRow", "unit_kind_for", "clea
 
 MAX_INVITE_LIST = 30  # units in one /invite; more is what the upload is for
 _IN_CHUNK = 2000  # names per IN (...) list: under SQLite's and PostgreSQL's parameter limits
+_SEVERAL = re.compile(r"[、，,;；\n]")
 _NOT_A_NAME = re.compile(r"^(\d+(\.\d+)?|合计|小计|总计|序号|备注|说明|填表人|填报人|审核人|联系电话)$")
 
 
@@ -65,7 +66,8 @@ class ImportRow:
 class RejectedRow:
     """A row left out of an import. ``reason``: ``empty`` (no name), ``long`` (data: limit),
     ``dup`` (data: first — the row it repeats; variant — True when only width/invisible
-    characters/spaces differ), ``bad_kind`` (data: word), ``not_name`` (a total, a number, a note)."""
+    characters/spaces differ), ``bad_kind`` (data: word), ``not_name`` (a total, a number, a note),
+    ``several`` (a cell holding a list: 、，,;； or a line break)."""
 
     row: int
     raw: str
@@ -541,6 +543,9 @@ class RosterService:
                 continue
             if _NOT_A_NAME.match(name.replace(" ", "")) or ":" in name:
                 rejected.append(RejectedRow(n, raw, "not_name"))
+                continue
+            if _SEVERAL.search(raw.strip()):  # 「龙城镇、三合街道」 or two lines in one cell
+                rejected.append(RejectedRow(n, raw, "several"))
                 continue
             if name in first:
                 row0, raw0 = first[name]

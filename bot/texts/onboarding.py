@@ -106,6 +106,7 @@ REJECT_REASONS = {
     "empty": "单位名称为空",
     "not_name": "不像单位名称（合计、序号、备注等）",
     "bad_kind": "类型无法识别（应为 乡镇 / 街道 / 成员单位）",
+    "several": "一格里写了几个名称，请每行只写一个单位",
 }
 MAX_LISTED = 40
 
@@ -131,9 +132,9 @@ def import_preview(filename: str, sheet: str | None, header_row: int, p) -> str:
     where = f"工作表「{esc(sheet)}」，" if sheet else ""
     lines = [f"📋 <b>单位名单预览</b>：{esc(filename)}（{where}表头在第 {header_row} 行）",
              f"新建 <b>{len(p.new)}</b> 个单位" + (f"：{_names(p.new)}" if p.new else ""),
-             f"已存在 <b>{len(p.existing)}</b> 个（各生成一个新的邀请链接"
-             + (f"，其中 {p.retyped} 个按表格更新类型" if p.retyped else "") + "）"
-             + (f"：{_names(p.existing, 20)}" if p.existing else "")]
+             f"已存在 <b>{len(p.existing)}</b> 个"
+             + (("（各生成一个新的邀请链接" + (f"，其中 {p.retyped} 个按表格更新类型" if p.retyped else "")
+                 + f"）：{_names(p.existing, 20)}") if p.existing else "")]
     if p.rejected:
         lines.append(f"\n⚠️ 未导入的行 {len(p.rejected)} 行：")
         for r in p.rejected[:MAX_LISTED]:
@@ -227,7 +228,7 @@ def roster_error(reason: str, data: dict) -> str:  # noqa: ANN001
         return f"❌ <b>{name}</b> 没有名为「{esc(data.get('who', ''))}」的成员。该单位的成员：{members}"
     if reason == "ambiguous":
         entries = "、".join(f"「{esc(e)}」" for e in data.get("entries", []))
-        return (f"❓ {entries} 中间有空格，不知道是一个单位还是几个单位，所以没有生成任何链接。\n"
+        return (f"❓ {entries}中间有空格，不知道是一个单位还是几个单位，所以没有生成任何链接。\n"
                 "· 如果是几个单位，请用顿号或逗号隔开，例：<code>/invite 龙城镇、三合街道</code>\n"
                 "· 如果是一个单位，请去掉空格再发。")
     if reason == "too_many":
