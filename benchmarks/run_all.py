@@ -21,6 +21,7 @@ BENCHMARKS = [
     ("reminders: rebuild at start", ["-m", "benchmarks.bench_reminders"]),
     ("broadcast: rate vs 30/s", ["-m", "benchmarks.bench_broadcast"]),
     ("memory: RSS with 1,000 units", ["-m", "benchmarks.bench_memory"]),
+    ("roster: import of 1,000 units", ["-m", "benchmarks.bench_roster_import"]),
 ]
 FIGURE = re.compile(r"\d")
 

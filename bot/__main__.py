@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run|console|ask|outline]``.
+"""Command line: ``python -m bot [run|console|ask|outline|units import]``.
 
 With no sub-command: runs the bot when TELEGRAM_BOT_TOKEN is set, else the offline console demo."""
 
@@ -101,6 +101,87 @@ def cmd_console(args: argparse.Namespace) -> int:
     return run_offline(settings, database_url=args.database)
 
 
+def _bot_username(settings, given: str | None) -> str | None:  # noqa: ANN001
+    """--bot-username, else the bot's own (getMe with the configured token), else None."""
+    if given:
+        return given.lstrip("@")
+    if settings.telegram_bot_token is None:
+        return None
+    import asyncio
+
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    async def me() -> str:
+        async with Bot(settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_base_url) as bot:
+            return bot.username
+
+    try:
+        return asyncio.run(me())
+    except (TelegramError, OSError) as exc:
+        print(f"无法向 Telegram 查询机器人用户名（{type(exc).__name__}）；请用 --bot-username 指定。", file=sys.stderr)
+        return None
+
+
+def cmd_units_import(args: argparse.Namespace) -> int:
+    """Import units from an .xlsx/.csv; print one CSV row of invite links per unit on stdout.
+    Exit 0 when imported (rejected rows are listed on stderr), 2 when the file is refused."""
+    import csv
+    from pathlib import Path
+
+    from bot import texts
+    from bot.clock import Clock
+    from bot.db import init_db, make_engine
+    from bot.errors import FileRefused
+    from bot.services.intake import ROSTER_TABLE, read_table, sniff
+    from bot.services.roster import INVITE_COLUMNS, RosterService, invite_rows
+    from bot.texts.onboarding import _reject_reason
+
+    settings = _settings()
+    _logging("WARNING", secrets=_secrets(settings))
+    path = Path(args.path)
+    if not path.is_file():
+        print(f"文件不存在：{path}", file=sys.stderr)
+        return 2
+    try:
+        data = path.read_bytes()
+        s = sniff(data, path.name)
+        if s.kind not in ("xlsx", "text"):
+            raise FileRefused("no_header", expected={"roster": ROSTER_TABLE.expected()})
+        table = read_table(data, s, specs=[ROSTER_TABLE])
+    except FileRefused as exc:
+        import re
+
+        print(re.sub(r"<[^>]+>", "", texts.file_refused(exc.reason, exc.data)), file=sys.stderr)
+        return 2
+    username = _bot_username(settings, args.bot_username)
+    if username is None and not args.dry_run:
+        print("需要机器人的用户名来生成链接：设置 TELEGRAM_BOT_TOKEN，或用 --bot-username 指定。", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        init_db(engine)
+        from datetime import timedelta
+
+        roster = RosterService(engine, Clock(), timedelta(days=settings.invite_ttl_days))
+        if args.dry_run:
+            preview, issued = roster.preview_import(table), []
+        else:
+            preview, issued = roster.import_units(table, created_by=args.created_by)
+    finally:
+        engine.dispose()
+    for r in preview.rejected:
+        print(f"第 {r.row} 行「{r.shown or '（空）'}」未导入：{_reject_reason(r)}", file=sys.stderr)
+    print(f"新建 {len(preview.new)} 个，已存在 {len(preview.existing)} 个，未导入 {len(preview.rejected)} 行"
+          + ("（试运行，未写入）" if args.dry_run else ""), file=sys.stderr)
+    if issued:
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        rows = invite_rows(issued, username or "", settings.tz)
+        out.writerow(list(INVITE_COLUMNS) + (["联络员"] if rows and len(rows[0]) > 4 else []))
+        out.writerows(rows)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="双拥助手 — 丰都县双拥工作 Telegram 助手")
     sub = parser.add_subparsers(dest="command")
@@ -110,6 +191,14 @@ def main(argv: list[str] | None = None) -> int:
     p_con = sub.add_parser("console", help="offline console demo (no token, no network)")
     p_con.add_argument("--database", default=None, help="database URL for the demo (default: DATABASE_URL)")
     p_con.set_defaults(func=cmd_console)
+    p_units = sub.add_parser("units", help="roster administration from the command line")
+    units_sub = p_units.add_subparsers(dest="units_command", required=True)
+    p_imp = units_sub.add_parser("import", help="import units from an .xlsx/.csv; prints invite links as CSV")
+    p_imp.add_argument("path", help="the roster file: .xlsx or .csv with a 单位名称 column (类型, 联络员 optional)")
+    p_imp.add_argument("--bot-username", default=None, help="the bot's @username for the links (default: ask Telegram)")
+    p_imp.add_argument("--created-by", type=int, default=0, help="Telegram id recorded as the invites' creator")
+    p_imp.add_argument("--dry-run", action="store_true", help="show what would be imported; change nothing")
+    p_imp.set_defaults(func=cmd_units_import)
     from bot import cli_plans
     from knowledge.cli import add_subparsers
 

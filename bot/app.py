@@ -39,6 +39,10 @@ USER_COMMANDS = [
 ADMIN_COMMANDS = USER_COMMANDS + [
     ("invite", "生成单位邀请链接"),
     ("units", "单位名册"),
+    ("unbind", "解除成员绑定"),
+    ("revoke", "作废未用邀请链接"),
+    ("unit_rename", "单位改名"),
+    ("unit_del", "删除单位"),
     ("progress", "本期进度"),
     ("export", "导出Excel台账"),
     ("chart", "进度图"),
@@ -66,6 +70,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
         checkin,
         errors,
         events,
+        files,
+        pending,
         plans,
         progress,
         start,
@@ -116,15 +122,18 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     #  -1  nothing yet (reserved for update-wide checks)
     #   0  commands and buttons of every module (first match wins inside a group)
     #   1  a check-in draft waiting for its note takes plain text (stops the update when it does)
-    #   2  any remaining private text (or a group message mentioning the bot) is a question
+    #   2  documents go to the one file door (handlers/files.py) before the question handler's media
+    #      catch-all; any remaining private text (or a group message mentioning the bot) is a question
     start.register(app)
     cancel.register(app)
+    pending.register(app)  # 确认/取消 of every stored preview (uploads, /unbind, /unit_del)
     admin.register(app)
     checkin.register(app, group_flow=1)
     progress.register(app)
     plans.register(app)
     startup_hooks.append(events.register(app))
     startup_hooks.append(broadcast.register(app))
+    files.register(app, group=2)
     ask.register(app, group_text=2, known_commands=[c for c, _ in ADMIN_COMMANDS])
     app.add_error_handler(errors.on_error)
     return app

@@ -16,11 +16,14 @@ class NotBound(AppError):
 
 
 class InviteInvalid(AppError):
-    """reason: 'unknown' | 'used' | 'expired'"""
+    """reason: 'unknown' | 'used' | 'expired' | 'revoked' (voided by /revoke or /unit_del) |
+    'used_self' (the user spent this link earlier; ``unit`` is the unit they are bound to now,
+    None when they are bound to none)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, unit: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.unit = unit
 
 
 class BadInput(AppError):
@@ -42,6 +45,22 @@ class PlanError(AppError):
     sections found), 'no_year' (neither the title nor the 文号 names a year and none was given),
     'bad_year', 'no_such_plan', 'no_plans', 'no_year_plan'; ``data`` carries what a message needs
     (e.g. ``year``, ``years``)."""
+
+    def __init__(self, reason: str, **data: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.data = data
+
+
+class FileRefused(AppError):
+    """An uploaded file the bot will not take; nothing was changed.
+
+    ``reason`` is one of ``too_big`` (data: size, limit — bytes), ``empty``, ``image``,
+    ``legacy_doc`` / ``legacy_xls`` / ``legacy_office`` (an old binary Office file), ``archive``,
+    ``opendocument``, ``unknown`` (data: what), ``unreadable`` (a damaged file; data: what),
+    ``no_header`` (a table whose header names no known kind; data: expected = {kind: [columns]}),
+    ``not_here`` (data: kind — a file kind nobody takes yet), ``too_many_rows`` (data: rows, limit).
+    """
 
     def __init__(self, reason: str, **data: object) -> None:
         super().__init__(reason)
@@ -72,3 +91,31 @@ class EventError(AppError):
                  length: int = 0, limit: int = 0) -> None:
         super().__init__(reason)
         self.reason, self.event_id, self.title, self.length, self.limit = reason, event_id, title, length, limit
+
+
+class PendingGone(AppError):
+    """A 确认/取消 button whose preview can no longer be acted on; nothing was changed.
+
+    ``reason``: ``unknown`` (no such preview or a forged token), ``done`` (already confirmed),
+    ``cancelled``, ``superseded`` (a newer preview of the same kind replaced it), ``expired``,
+    ``not_yours`` (another admin's preview).
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RosterError(AppError):
+    """A roster command that cannot be carried out; nothing was changed.
+
+    ``reason`` and its data: ``empty_name``; ``long_name`` (name, limit); ``no_unit`` (name);
+    ``name_taken`` (name); ``same_name`` (name); ``has_members`` (name, members: list[str]);
+    ``no_member`` (unit, who, members: list[str]); ``no_members`` (unit); ``ambiguous``
+    (entries: list[str] — names with spaces that could be one unit or several); ``too_many`` (n, limit).
+    """
+
+    def __init__(self, reason: str, **data: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.data = data

@@ -49,8 +49,13 @@ class UnitBase(SQLModel):
 
 
 class Unit(UnitBase, table=True):
+    """A township, street office or member unit. ``name`` is clean (bot.services.unit_names).
+    ``deleted_at`` set by /unit_del: the unit leaves the roster, progress, invites and pickers,
+    while its check-ins stay in exports and history."""
+
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = _when(default_factory=utcnow)
+    deleted_at: datetime | None = _when(default=None)
 
 
 class Chat(SQLModel, table=True):
@@ -84,6 +89,7 @@ class Invite(SQLModel, table=True):
     expires_at: datetime = _when()
     used_by: int | None = Field(default=None, sa_type=sa.BigInteger)
     used_at: datetime | None = _when(default=None)
+    revoked_at: datetime | None = _when(default=None)  # /revoke, /unit_del: answers like an invalid link
 
 
 class Unanswered(SQLModel, table=True):
@@ -279,6 +285,26 @@ class BroadcastDelivery(SQLModel, table=True):
     parts_sent: int = 0  # a text longer than 4096 goes out in parts; resume from the next one
     last_error: str | None = Field(default=None, max_length=300)
     sent_at: datetime | None = _when(default=None)
+
+
+# --- previews awaiting 确认 -------------------------------------------------------------------
+
+
+class PendingAction(SQLModel, table=True):
+    """A preview waiting for its admin's 「确认」: an uploaded roster, 任务分解表 or plan, an /unbind,
+    a /unit_del. Stored so that it survives a restart and is confirmed at most once (see
+    bot/services/pending.py). ``payload`` is JSON text owned by the kind's module."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20, index=True)
+    admin_id: int = Field(sa_type=sa.BigInteger, index=True)
+    chat_id: int = Field(sa_type=sa.BigInteger)
+    token: str = Field(max_length=16)
+    payload: str = Field(default="{}", sa_type=sa.Text)
+    status: str = Field(default="pending", max_length=12)  # pending | done | cancelled | superseded
+    created_at: datetime = _when(default_factory=utcnow)
+    expires_at: datetime = _when()
+    finished_at: datetime | None = _when(default=None)
 
 
 # --- idempotency ------------------------------------------------------------------------------

@@ -114,6 +114,23 @@ def admin_only(func: Handler) -> Handler:
     return wrapper
 
 
+def private_only(func: Handler) -> Handler:
+    """In a group, supergroup or channel: say 「私聊」 and do nothing else (SPEC.md "Telegram
+    behaviour": admin data and roster commands work only in a private chat)."""
+
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: BotContext) -> None:
+        if not is_private(update):
+            if update.callback_query:
+                await answer(update, texts.PRIVATE_ONLY_ALERT, alert=True)
+            else:
+                await reply(update, texts.PRIVATE_ONLY_COMMAND)
+            return
+        await func(update, context)
+
+    return wrapper
+
+
 def once(func: Handler) -> Handler:
     """Act on an update at most once, even when Telegram re-delivers it after a crash."""
 

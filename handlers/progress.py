@@ -63,13 +63,17 @@ async def remind_missing(update: Update, context: BotContext) -> None:
     deadline, overdue = texts.when(due, context.settings.tz), context.services.clock.now() > due
     people = failed = 0
     members = context.services.roster.members_by_unit()
+    reminded, unbound = [], []
     for unit in units:
         chats = [m.chat_id for m in members.get(unit.id, [])]
+        if not chats:  # nobody to tell: listed apart, not counted as reminded
+            unbound.append(unit.name)
+            continue
         ok, bad = await push_many(context.bot, chats, texts.remind_missing_push(period, unit.name, deadline, overdue),
                                   context.services.roster, context.services.pacer)
         people, failed = people + ok, failed + bad
-    await reply(update, texts.remind_missing_report(len(units), people, failed, period,
-                                                    [u.name for u in units]))
+        reminded.append(unit.name)
+    await reply(update, texts.remind_missing_result(period, reminded, people, failed, unbound))
 
 
 def register(app: Application) -> None:

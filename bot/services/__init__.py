@@ -14,6 +14,7 @@ from bot.services.checkins import CheckinService
 from bot.services.duties import DutyService
 from bot.services.events import EventService
 from bot.services.lease import LeaseService
+from bot.services.pending import PendingService
 from bot.services.plans import PlanService
 from bot.services.reports import ReportService
 from bot.services.roster import RosterService
@@ -35,6 +36,7 @@ class Services:
     pacer: Pacer  # one pace for every bulk send of this process (see handlers/push.py)
     events: EventService
     broadcasts: BroadcastService
+    pending: PendingService  # previews awaiting 确认: uploads, /unbind, /unit_del
 
     @classmethod
     def build(cls, *, engine: Engine, settings: Settings, clock: Clock) -> Services:
@@ -58,4 +60,5 @@ class Services:
             pacer=Pacer(settings.broadcast_rate),
             events=EventService.from_settings(engine, clock, settings, duty_status=checkins.duty_status),
             broadcasts=BroadcastService(engine, clock),
+            pending=PendingService(engine, clock),
         )

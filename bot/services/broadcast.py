@@ -247,7 +247,8 @@ class BroadcastService:
 
     def units(self) -> list[Unit]:
         with self._session() as s:
-            return list(s.exec(select(Unit).order_by(Unit.kind, Unit.name, Unit.id)))
+            return list(s.exec(select(Unit).where(col(Unit.deleted_at).is_(None))  # not /unit_del'd
+                               .order_by(Unit.kind, Unit.name, Unit.id)))
 
     # --- confirming: the outbox is written before anything is sent --------------------------------
     def confirm(self, *, broadcast_id: int, user_id: int, chat_id: int, message_id: int | None) -> Broadcast:

@@ -446,8 +446,10 @@ class CheckinService:
         period = period or self.period_now()
         plan = self.plan_for_period(period)
         latest = self.latest_status(period, plan.id)
-        units = self.units()
-        due = self.duties.due_map(plan.id, units, plan.item_ids)
+        # a unit removed by /unit_del is due nothing; it stays in the view only with its history
+        units = [u for u in self.units() if u.deleted_at is None or u.id in latest]
+        due = self.duties.due_map(plan.id, [u for u in units if u.deleted_at is None], plan.item_ids)
+        due.update({u.id: [] for u in units if u.deleted_at is not None})
         p = Progress(period=period, items=list(plan.items), plan=plan, due=due,
                      counts={i.id: Counter() for i in plan.items},
                      due_count={i.id: sum(1 for u in units if i.id in due[u.id]) for i in plan.items})

@@ -762,6 +762,7 @@ class EventService:
                      if u.id in due]
             inactive = set(s.exec(select(Chat.chat_id).where(col(Chat.chat_id).in_(self.admin_ids),
                                                              col(Chat.active).is_(False))).all())
+        units = [u for u in units if u.deleted_at is None]  # a unit removed by /unit_del is due nothing
         if not units:
             return None  # no unit existed by the deadline: nothing to report on
         return DeadlineWork(period, "digest", at, deadline,

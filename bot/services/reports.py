@@ -17,9 +17,9 @@ class ReportService:
         from bot.services.report_files import ProgressMatrix
 
         p = self.checkins.progress(period)
-        units = self.checkins.units()
-        names = {u.id: u.name for u in units}
         latest = self.checkins.latest_status(period, p.plan.id)
+        units = [u for u in self.checkins.units() if u.deleted_at is None or u.id in latest]  # deleted: history only
+        names = {u.id: u.name for u in units}
         status = {(u.name, item): st for u in units for item, st in latest.get(u.id, {}).items()}
         due = frozenset((names[uid], i) for uid, items in p.due.items() for i in items) if p.assigned else None
         return ProgressMatrix(period=period, units=[(u.name, u.kind) for u in units],

@@ -8,6 +8,7 @@ from bot.texts.common import *  # noqa: F403
 from bot.texts.common import _u16  # noqa: F401 - used by the broadcast report's budget
 from bot.texts.errors import *  # noqa: F403
 from bot.texts.events import *  # noqa: F403
+from bot.texts.files import *  # noqa: F403
 from bot.texts.knowledge import *  # noqa: F403
 from bot.texts.onboarding import *  # noqa: F403
 from bot.texts.plans import *  # noqa: F403

@@ -148,8 +148,14 @@ def help_text(is_admin: bool, bound: bool) -> str:
         lines += [
             "",
             "<b>管理员命令</b>",
-            "/invite 单位名称 — 生成邀请链接，例：<code>/invite 龙城镇</code>",
+            "/invite 单位名称 — 生成邀请链接，例：<code>/invite 龙城镇</code>；"
+            "几个单位用顿号隔开：<code>/invite 龙城镇、三合街道</code>",
+            "批量导入单位 — 把名单（.xlsx / .csv，含「单位名称」列）直接发给我，确认后发回邀请链接表",
             "/units — 单位名册与绑定情况",
+            "/unbind 单位名称 [成员] — 解除绑定，例：<code>/unbind 龙城镇 张三</code>",
+            "/revoke 单位名称 — 作废未使用的邀请链接，例：<code>/revoke 龙城镇</code>",
+            "/unit_rename 旧名 新名 — 单位改名，例：<code>/unit_rename 三合镇 三合街道</code>",
+            "/unit_del 单位名称 — 删除没有成员的单位，例：<code>/unit_del 龙城镇</code>",
             "/progress — 本期进度汇总，例：<code>/progress 2026-11</code>",
             "/export — 导出全部填报（Excel），例：<code>/export 2026-11</code>",
             "/chart — 进度图（PNG）",

@@ -9,11 +9,14 @@ from bot.errors import (
     BadInput,
     DateError,
     EventError,
+    FileRefused,
     InviteInvalid,
     NotAdmin,
     NotBound,
     NotFound,
+    PendingGone,
     PlanError,
+    RosterError,
 )
 from bot.texts.checkins import (
     CHECKIN_TIMEOUT,
@@ -27,7 +30,8 @@ from bot.texts.checkins import (
 )
 from bot.texts.common import ADMIN_ONLY, GENERIC_ERROR, esc
 from bot.texts.events import date_error, event_error
-from bot.texts.onboarding import INVITE_ERRORS
+from bot.texts.files import file_refused, pending_gone
+from bot.texts.onboarding import INVITE_ERRORS, invite_used_by_you, roster_error
 
 _WHAT = {"checkin": "这条填报（编号不存在，或不属于您的单位）", "unit": "这个单位", "event": "这个活动"}
 
@@ -43,11 +47,19 @@ def error_text(exc: AppError, *, item_ids: Sequence[str] = ()) -> str:
     if isinstance(exc, NotBound):
         return NEED_BIND
     if isinstance(exc, InviteInvalid):
+        if exc.reason == "used_self":
+            return invite_used_by_you(exc.unit)
         return INVITE_ERRORS.get(exc.reason, INVITE_ERRORS["unknown"])
     if isinstance(exc, PlanError):
         from bot.texts.plans import plan_error
 
         return esc(plan_error(exc.reason, exc.data))
+    if isinstance(exc, RosterError):
+        return roster_error(exc.reason, exc.data)
+    if isinstance(exc, FileRefused):
+        return file_refused(exc.reason, exc.data)
+    if isinstance(exc, PendingGone):
+        return pending_gone(exc.reason)
     if isinstance(exc, NotFound):
         return f"❌ 找不到{_WHAT.get(exc.what, esc(exc.what))}。"
     if isinstance(exc, BadInput):
