@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--webhook", action="store_true", help="serve a webhook (needs WEBHOOK_URL)")
     p_run.set_defaults(func=cmd_run)
     p_con = sub.add_parser("console", help="offline console demo (no token, no network)")
-    p_con.add_argument("--database", default=None, help="database URL for the demo (default: DATABASE_URL)")
+    p_con.add_argument("--database", default=None,
+                       help="database URL for the demo (default: data/demo.db, never DATABASE_URL)")
     p_con.set_defaults(func=cmd_console)
     from knowledge.cli import add_subparsers
 

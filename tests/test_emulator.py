@@ -397,6 +397,35 @@ def test_console_saves_documents_and_shows_pushes(emu, bot, tmp_path):
     assert "机器人 → 发给管理员（id 951）" in text
 
 
+def test_console_sends_local_files_as_the_current_identity(emu, bot, tmp_path):
+    roster = tmp_path / "十一月 名册.xlsx"
+    roster.write_bytes(b"PK\x03\x04" + bytes(500))
+    empty = tmp_path / "空.csv"
+    empty.write_bytes(b"")
+    picture = tmp_path / "现场.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    script = "\n".join([
+        "/as admin",
+        f'/file "{roster}" 十一月名册',  # quoted, as a terminal's drag and drop gives it
+        f"/file {roster}",  # unquoted path with a space
+        f"/file {empty}",
+        "/file 不存在.docx",
+        f"/photo {picture} 现场照片",
+    ])
+    out = io.StringIO()
+    run_console(emu, user_id=960, admin_id=961, stdin=io.StringIO(script + "\n"), stdout=out,
+                quiet=0.3, save_dir=tmp_path)
+    text = out.getvalue()
+    sha = hashlib.sha1(roster.read_bytes()).hexdigest()
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert text.count(f"got 504 bytes {sha} 十一月 名册.xlsx {xlsx}") == 2
+    assert [m.plain for m in emu.to(961)][:2] == [f"got 504 bytes {sha} 十一月 名册.xlsx {xlsx}"] * 2
+    captions = [m.get("caption") for m in emu.user_messages if m["chat"]["id"] == 961]
+    assert captions[0] == "十一月名册" and captions[1] is None
+    assert "空.csv 是空文件" in text and "找不到文件：不存在.docx" in text
+    assert "photo 4 sizes 1280px 108 bytes" in text
+
+
 # ---------------------------------------------------------------- tests: raw protocol
 
 
