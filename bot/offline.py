@@ -66,7 +66,7 @@ class DemoBot:
 
     def start(self) -> BotApiEmulator:
         """Start an emulator and the bot polling it; raises when the bot cannot start."""
-        from bot.app import build_application
+        from bot.app import allowed_updates, build_application
 
         emu = BotApiEmulator(token="100000:offline-console", bot_username="shuangyong_bot",
                              first_update_id=first_update_id()).start()
@@ -78,7 +78,8 @@ class DemoBot:
         })
         try:
             app = build_application(settings)
-            self.runner = ApplicationThread(app, poll_timeout=5, startup_timeout=60).start()
+            self.runner = ApplicationThread(app, poll_timeout=5, startup_timeout=60,
+                                            allowed_updates=allowed_updates()).start()
         except BaseException:
             emu.stop()
             raise

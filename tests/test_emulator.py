@@ -456,6 +456,17 @@ def test_getupdates_offsets_redelivery_and_long_poll():
         assert msg["entities"] == [{"type": "bot_command", "offset": 0, "length": 26}]
 
 
+def test_allowed_updates_decide_what_the_bot_receives():
+    with BotApiEmulator() as e:
+        assert api(e, "getUpdates", allowed_updates=["callback_query"])[1]["result"] == []
+        e.user_message(5, "not asked for")
+        assert api(e, "getUpdates")[1]["result"] == []  # the setting is remembered
+        assert "never delivered (not in the bot's allowed_updates): ['message']" in e.describe()
+        assert api(e, "getUpdates", allowed_updates=[])[1]["result"] == []  # Telegram's default
+        e.user_message(5, "asked for")
+        assert [u["message"]["text"] for u in api(e, "getUpdates")[1]["result"]] == ["asked for"]
+
+
 def test_wrong_token_and_unknown_methods():
     with BotApiEmulator() as e:
         assert api(e, "getMe", token="1:wrong")[0] == 401
@@ -765,6 +776,12 @@ def test_group_upgraded_to_supergroup(emu, bot):
     assert emu.rejected[-1][2] == "Bad Request: group chat was upgraded to a supergroup chat"
     bot.call(bot.api.send_message(new, "通知"))
     assert emu.to(new)[-1].plain == "通知"
+    with pytest.raises(ValueError):  # the old group is gone: nobody can write there
+        emu.user_message(30, "还在吗", chat_id=gid)
+    with pytest.raises(ValueError):  # only basic groups are upgraded
+        emu.migrate_to_supergroup(new, 30)
+    emu.user_message(30, "新群里说话", chat_id=new)
+    emu.wait_for(chat_id=new, contains="echo: 新群里说话")
 
 
 def test_callback_answer_refused_as_too_old(emu, bot):

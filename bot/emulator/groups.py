@@ -134,7 +134,7 @@ class GroupSide:
         a message only in bot-to-bot contexts (a /command@ours, a reply to our message, or when
         both bots allow it), so use it with such a text."""
         sender = {"id": bot_id, "is_bot": True, "first_name": first_name, "username": username}
-        chat = self.store.group_chat(chat_id, self.store.chat_type(chat_id))
+        chat = self._group(chat_id)
         msg = self.store.new_message(chat, sender)
         msg["text"] = text
         return self._with_entities(msg)
@@ -144,7 +144,7 @@ class GroupSide:
     ) -> dict[str, Any]:
         """An admin who posts anonymously writes ``text`` in group ``chat_id``: ``from`` is
         @GroupAnonymousBot, ``sender_chat`` the group, ``author_signature`` its custom title."""
-        chat = self.store.group_chat(chat_id, self.store.chat_type(chat_id))
+        chat = self._group(chat_id)
         msg = self.store.new_message(chat, dict(GROUP_ANONYMOUS_BOT), sender_chat=dict(chat))
         msg["text"] = text
         if signature:
@@ -177,7 +177,9 @@ class GroupSide:
         messages (``migrate_to_chat_id`` in the old group, ``migrate_from_chat_id`` in the new
         one), and from then on writes to the old id are refused with 400 and
         ``migrate_to_chat_id``.  Returns the supergroup's id."""
-        old = self.store.chat_dict(chat_id)
+        old = self._group(chat_id)
+        if old["type"] != "group":
+            raise ValueError(f"only a basic group can be upgraded; {chat_id} is a {old['type']}")
         if new_chat_id is None:
             new_chat_id = -1002000000000 - next(self._seq)
         new_chat = self.store.group_chat(new_chat_id, "supergroup", old.get("title"))
@@ -191,6 +193,14 @@ class GroupSide:
         welcome["migrate_from_chat_id"] = chat_id
         self.users.deliver(welcome)
         return new_chat_id
+
+    def _group(self, chat_id: int) -> dict[str, Any]:
+        """The Chat of group ``chat_id`` (registered on first use); ValueError for a private
+        chat or a channel, where none of this happens."""
+        kind = self.store.chat_type(chat_id)
+        if kind not in ("group", "supergroup"):
+            raise ValueError(f"{chat_id} is a {kind} chat, not a group (use a negative id)")
+        return self.store.group_chat(chat_id, kind)
 
     def _with_entities(self, msg: dict[str, Any]) -> dict[str, Any]:
         entities = text_entities(msg["text"])

@@ -198,4 +198,7 @@ class Observer:
             pending = self.queue.pending()
             if pending:
                 lines.append(f"unconfirmed updates: {[u['update_id'] for u in pending]}")
+            if self.queue.dropped:
+                kinds = sorted({k for u in self.queue.dropped for k in u if k != "update_id"})
+                lines.append(f"never delivered (not in the bot's allowed_updates): {kinds}")
             return "\n".join(lines)

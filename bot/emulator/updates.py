@@ -6,7 +6,10 @@
 * a long poll (``timeout`` seconds) returns as soon as an update arrives;
 * a second getUpdates while one is waiting ends the first with 409 "Conflict: terminated by other
   getUpdates request" (two bot processes on one token);
-* while a webhook is set, getUpdates is refused with 409.
+* while a webhook is set, getUpdates is refused with 409;
+* ``allowed_updates`` (getUpdates or setWebhook) filters the updates created after it, and is
+  remembered; by default every kind but chat_member, message_reaction and
+  message_reaction_count.  A filtered update is never delivered (see ``dropped``).
 
 Update ids increase from ``first_update_id``; Telegram's "start from a certain positive number and
 increase sequentially".
@@ -15,6 +18,7 @@ increase sequentially".
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +27,10 @@ from typing import Any
 from bot.emulator.refusals import ApiError
 
 __all__ = ["UpdateQueue"]
+
+# Bot API getUpdates, allowed_updates: "Specify an empty list to receive all update types except
+# chat_member, message_reaction, and message_reaction_count (default)."
+NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 CONFLICT_POLL = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is "
@@ -50,17 +58,41 @@ class UpdateQueue:
         self.last_inject_mark = 0  # the bot's event count when the last update was queued
         self.stopping = False
         self.webhook_active = False
+        self.allowed: frozenset[str] | None = None  # None: Telegram's default
+        self.dropped: list[dict[str, Any]] = []  # updates allowed_updates kept from the bot
 
     def inject(self, update: dict[str, Any]) -> dict[str, Any]:
-        """Queue a raw update (``update_id`` assigned when missing); returns it."""
+        """Queue a raw update (``update_id`` assigned when missing); returns it.  An update of a
+        kind the bot's ``allowed_updates`` excludes is kept in ``dropped`` instead, as Telegram
+        never sends it."""
         with self.cond:
             if "update_id" not in update:
                 update = {"update_id": next(self._ids), **update}
             self.last_inject_mark = self._mark()
-            self._pending.append(update)
             self.last_update = update
+            if not self._wanted(update):
+                self.dropped.append(update)
+                return update
+            self._pending.append(update)
             self.cond.notify_all()
         return update
+
+    def _wanted(self, update: dict[str, Any]) -> bool:
+        kind = next((k for k in update if k != "update_id"), "")
+        if self.allowed is None:
+            return kind not in NOT_BY_DEFAULT
+        return kind in self.allowed
+
+    def set_allowed(self, allowed: Any) -> None:
+        """Remember ``allowed_updates`` (a list; empty means Telegram's default)."""
+        if isinstance(allowed, str):
+            try:
+                allowed = json.loads(allowed)
+            except ValueError:
+                return
+        if isinstance(allowed, list):
+            with self.cond:
+                self.allowed = frozenset(allowed) if allowed else None
 
     def pending(self) -> list[dict[str, Any]]:
         """Updates not yet confirmed by a getUpdates offset (delivered or not)."""
@@ -81,6 +113,8 @@ class UpdateQueue:
         with self.cond:
             if self.webhook_active:
                 raise ApiError(409, CONFLICT_WEBHOOK)
+            if "allowed_updates" in params:
+                self.set_allowed(params["allowed_updates"])
             if isinstance(offset, int) and offset > 0:
                 self._pending = [u for u in self._pending if u["update_id"] >= offset]
             elif isinstance(offset, int) and offset < 0:

@@ -83,9 +83,14 @@ class UserSide:
         title: str | None = None,
     ) -> dict[str, Any]:
         """A Message skeleton from ``user_id`` in their private chat or in ``chat_id`` (type
-        from ``chat_type``, else from the registered chat or its id), optionally a reply."""
+        from ``chat_type``, else from the registered chat or its id), optionally a reply.
+        ValueError for a group that was upgraded to a supergroup (it no longer exists)."""
         user = self.store.user(user_id, first_name, username)
         cid = user_id if chat_id is None else chat_id
+        with self.cond:
+            upgraded = self.faults.migrated.get(cid)
+        if upgraded is not None:
+            raise ValueError(f"group {cid} became supergroup {upgraded}: write there")
         kind = chat_type or self.store.chat_type(cid, user_id)
         if kind == "private":
             chat = self.store.private_chat({**user, "id": cid})

@@ -38,6 +38,8 @@ class Webhooks:
                 "allowed_updates": params.get("allowed_updates"),
             }
             self.queue.webhook_active = True
+            if "allowed_updates" in params:
+                self.queue.set_allowed(params["allowed_updates"])
             if params.get("drop_pending_updates"):
                 self.queue.drop_pending()
             self.queue.cut_long_polls()
