@@ -189,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--webhook", action="store_true", help="serve a webhook (needs WEBHOOK_URL)")
     p_run.set_defaults(func=cmd_run)
     p_con = sub.add_parser("console", help="offline console demo (no token, no network)")
-    p_con.add_argument("--database", default=None, help="database URL for the demo (default: DATABASE_URL)")
+    p_con.add_argument("--database", default=None,
+                       help="database URL for the demo (default: data/demo.db, never DATABASE_URL)")
     p_con.set_defaults(func=cmd_console)
     p_units = sub.add_parser("units", help="roster administration from the command line")
     units_sub = p_units.add_subparsers(dest="units_command", required=True)

@@ -2,36 +2,144 @@
 
 ``run_console(emu, user_id=..., admin_id=...)`` reads lines as a Telegram user would type them in
 a private chat, injects them into the emulator and prints what the bot sends back (HTML turned into
-readable text, inline buttons numbered so typing the number presses them).  The caller is expected
-to have the bot's Application polling ``emu`` in another thread.
+readable text, inline buttons numbered so typing the number presses them).  The caller runs the
+bot's Application against ``emu`` (see bot/offline.py).
+
+It never dies on what a terminal can send: stdin is read as bytes and decoded as UTF-8 with every
+error handled (a paste cut mid-character, another encoding), over-long input is split as Telegram
+clients split it (or refused when absurd), Ctrl-D ends, Ctrl-C quits at once; each gets a line.
+The console's own lines are plain terminal text, kept here (bot/texts holds the bot's messages).
 """
 
 from __future__ import annotations
 
+import codecs
+import logging
 import os
+import shlex
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
-from bot.emulator import BotApiEmulator, Event, SentMessage, parse_html
+from bot.emulator import BotApiEmulator, Event, SentMessage, parse_html, split_text, utf16_len
 
-__all__ = ["run_console", "render_html", "render_text"]
+__all__ = ["LineReader", "ResetRefused", "render_html", "render_text", "run_console"]
 
+log = logging.getLogger(__name__)
+
+MAX_LINE_BYTES = 1 << 20  # a line longer than this is not sent (nobody types a megabyte)
+MAX_PIECES = 5  # a paste needing more messages than this is refused (paste a file instead)
+MAX_FILE_READ = 20 * 1024 * 1024  # bigger uploads are announced by size (bots cannot fetch them)
+
+# ------------------------------------------------------------------ the console's own lines
 INTRO = """\
-双拥助手 · 离线控制台（不联网，消息经本机模拟的 Telegram 接口送到真实的机器人程序）
-直接输入文字或命令（如 /start、/help）就像在 Telegram 私聊里发消息。
-  数字 1、2 …      点击最近一条带按钮消息上的对应按钮
-  /as user        切换为普通用户身份
-  /as admin       切换为管理员身份
-  /as <数字id>     切换为指定 id 的用户
-  /file 路径 [说明]  以当前身份上传一个文件（如名册表格）
-  /photo 路径 [说明] 以当前身份发送一张图片
-  /quit           退出（Ctrl-D 亦可）
-机器人发来的文件保存在临时目录；粗体显示为【…】，链接显示为 文字（网址）。
-"""
+双拥助手 · 离线演示（不联网：消息经本机模拟的 Telegram 接口送到真实的机器人程序）
+像在 Telegram 私聊里一样输入文字或命令，如 /start、/help、光荣牌怎么挂。
+控制台自己的命令：
+  1、2 …             点击最近一条带按钮消息上的第几个按钮
+  /as admin          切换为管理员身份（可试 /invite、/progress、/broadcast …）
+  /as user           切换回普通用户；/as 数字id 切换为任意用户
+  /file 路径 [说明]    以当前身份发送文件：Word、Excel、CSV、PDF…（如 /file 名册.xlsx）
+  /photo 路径 [说明]   以当前身份发送一张图片
+  /reset             清空演示数据，从头开始
+  /console           再次显示本说明
+  /quit              退出（Ctrl-D、Ctrl-C 亦可）
+演示数据保存在 {database}，下次运行接着用。
+机器人发来的文件保存在临时目录；粗体显示为【…】，链接显示为 文字（网址）。"""
+
+T_IDENTITY = "当前身份：{who}"
+T_AS_USAGE = "用法：/as user | /as admin | /as <数字id>"
+T_HELP_HINT = "（控制台命令：/as /file /photo /reset /quit；输入 /console 查看说明）"
+T_BAD_UTF8 = "（输入中有 {n} 处不是有效的 UTF-8 编码（终端编码可能不是 UTF-8），已替换为 � 后发送。）"
+T_CUT_CHAR = "（输入末尾有一个不完整的字符（粘贴可能被终端截断），已删去。）"
+T_LINE_TOO_LONG = "（这一行超过 {mb} MB，没有发送。请分段输入，或用 /file 发送文件。）"
+T_SPLIT = "（这段文字有 {n} 字，超过 Telegram 单条消息 4096 字的上限，已像 Telegram 客户端一样分成 {k} 条发送。）"
+T_PASTE_TOO_LONG = "（这段文字有 {n} 字，要分成 {k} 条才能发出，太长了，没有发送。请分段输入，或用 /file 发送文件。）"
+T_NOTHING_LEFT = "（去掉无效字符后没有内容，没有发送。）"
+T_NO_FILE = "找不到文件：{path}"
+T_NOT_A_FILE = "不是文件：{path}"
+T_NO_PATH = "用法：/file 路径 [说明]，例如 /file 名册.xlsx 十一月名册（路径含空格时加引号）"
+T_EMPTY_FILE = "（{name} 是空文件（0 字节）；Telegram 不能发送空文件，没有发送。）"
+T_CANNOT_READ = "（读不了文件 {path}：{why}）"
+T_BIG_FILE = "（{name} 有 {mb:.1f} MB，超过机器人可下载的 20 MB；按 Telegram 的做法只发送文件信息。）"
+T_SENT_FILE = "（以{who}身份发送了文件 {name}，{size} 字节）"
+T_RESETTING = "正在清空演示数据并重新启动机器人……"
+T_RESET_DONE = "已从头开始：新的空数据库 {database}，聊天记录已清空。"
+T_RESET_NA = "（这里不支持 /reset。）"
+T_FAILED = "（控制台处理这一行时出错：{why}；已跳过，可以继续输入。）"
+T_CTRL_C = "（已按 Ctrl-C）"
+T_EOF = "（输入结束）"
+T_BYE = "再见。"
+T_LINK_BUTTON = "（链接按钮，在 Telegram 中会打开：{url}）"
+T_PRESSED = "（点击了按钮「{label}」）"
+T_PUSH_TO = "机器人 → 发给{target}"
+T_REFUSED = "（Telegram 拒绝了机器人的 {method}{to}：{code} {description}）"
+
+_QUIT = ("/quit", "/exit", "/q", "/退出")
+
+
+class ResetRefused(Exception):
+    """Raised by a ``reset`` callback that will not reset; its message is shown as is."""
+
+
+# ------------------------------------------------------------------ reading what was typed
+@dataclass
+class Line:
+    """One line of input: ``text`` as decoded, with what had to be repaired."""
+
+    text: str
+    invalid: int = 0  # byte sequences that were not UTF-8, shown as U+FFFD
+    cut_char: bool = False  # an incomplete character at the end was dropped
+    too_long: bool = False  # over MAX_LINE_BYTES: the rest of the line was discarded
+
+
+class LineReader:
+    """Lines from a byte stream (``sys.stdin.buffer``, a pipe) or a text stream, decoded as
+    UTF-8 whatever arrives: invalid bytes become U+FFFD, a character cut at the end of the line
+    (a paste the terminal truncated) is dropped, a line over ``MAX_LINE_BYTES`` is discarded.
+    Text streams that carry undecodable bytes as surrogates (surrogateescape) are repaired the
+    same way.  ``read()`` returns None at end of input."""
+
+    def __init__(self, stream: IO[Any]) -> None:
+        buffer = getattr(stream, "buffer", None)
+        self.stream = buffer if buffer is not None else stream
+
+    def read(self) -> Line | None:
+        raw = self.stream.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return None
+        newline = "\n" if isinstance(raw, str) else b"\n"
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(newline):
+            while True:  # discard the rest of this line
+                rest = self.stream.readline(65536)
+                if not rest or rest.endswith(newline):
+                    return Line("", too_long=True)
+        if isinstance(raw, str):
+            text = raw.rstrip("\r\n")
+            try:
+                text.encode("utf-8")
+                return Line(text)
+            except UnicodeEncodeError:  # bytes smuggled in as surrogates
+                try:
+                    raw = text.encode("utf-8", "surrogateescape")
+                except UnicodeEncodeError:
+                    raw = text.encode("utf-8", "surrogatepass")
+        return decode_line(raw.rstrip(b"\r\n"))
+
+
+def decode_line(raw: bytes) -> Line:
+    """Decode one line of bytes as UTF-8, repairing what a terminal may have mangled."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    text = decoder.decode(raw, final=False)
+    tail = decoder.getstate()[0]  # bytes of a character cut at the end
+    invalid = text.count("\ufffd") - raw.count("\ufffd".encode())
+    return Line(text, invalid=invalid, cut_char=bool(tail))
+
 
 _BOLD = ("【", "】")
 _CODE = ("「", "」")
@@ -116,28 +224,33 @@ class _Console:
         *,
         user_id: int,
         admin_id: int,
-        stdin: TextIO,
-        stdout: TextIO,
+        stdin: IO[Any],
+        stdout: IO[str],
         quiet: float,
         max_wait: float,
         no_reply_grace: float,
         save_dir: str | os.PathLike[str] | None,
+        reset: Callable[[], BotApiEmulator] | None,
+        database: str,
     ) -> None:
         self.emu = emu
         self.user_id = user_id
         self.admin_id = admin_id
-        self.stdin = stdin
+        self.reader = LineReader(stdin)
         self.stdout = stdout
         self.quiet = quiet
         self.max_wait = max_wait
         self.no_reply_grace = no_reply_grace
         self._save_dir = Path(save_dir) if save_dir else None
+        self.reset_bot = reset
+        self.database = database
         self.current = user_id
         self.names: dict[int, str] = {user_id: "用户", admin_id: "管理员"}
         self._out_lock = threading.Lock()
         self._cursor = emu.mark()
         self._printed = threading.Condition()
         self._stop = threading.Event()
+        self._printer: threading.Thread | None = None
         self._interactive = bool(getattr(stdin, "isatty", lambda: False)())
         self._at_prompt = False
 
@@ -175,24 +288,18 @@ class _Console:
             return f"（{label}：{text}）"
         if ev.kind == "rejected":
             data = ev.data or {}
-            return (
-                f"（Telegram 拒绝了机器人的 {data.get('method')}"
-                f"{'（发给 ' + str(data['chat_id']) + '）' if data.get('chat_id') is not None else ''}"
-                f"：{data.get('error_code')} {data.get('description')}）"
-            )
+            to = f"（发给 {data['chat_id']}）" if data.get("chat_id") is not None else ""
+            return T_REFUSED.format(method=data.get("method"), to=to,
+                                    code=data.get("error_code"), description=data.get("description"))
         if msg is None:
             return None
         head = "机器人"
         if msg.chat_id != self.current:
             target = self.who(msg.chat_id) if isinstance(msg.chat_id, int) else str(msg.chat_id)
-            head = f"机器人 → 发给{target}"
+            head = T_PUSH_TO.format(target=target)
         if ev.kind == "delete":
             return f"（{head}删除了一条消息 #{msg.message_id}）"
-        lines: list[str] = []
-        if ev.kind == "edit":
-            lines.append(f"{head}（编辑了消息 #{msg.message_id}）：")
-        else:
-            lines.append(f"{head}：")
+        lines = [f"{head}（编辑了消息 #{msg.message_id}）：" if ev.kind == "edit" else f"{head}："]
         if msg.document is not None or msg.photo is not None or msg.method != "sendMessage":
             content = msg.document if msg.document is not None else msg.photo
             kind = "图片" if msg.method == "sendPhoto" else "文件"
@@ -215,22 +322,38 @@ class _Console:
                 lines.append("（输入按钮编号即可点击）")
         return "\n".join(lines) + "\n"
 
-    def printer(self) -> None:
+    def _print_events(self) -> None:
         while not self._stop.is_set():
-            events = self.emu.events_after(self._cursor, timeout=0.2)
-            for ev in events:
-                text = self.format_event(ev)
-                if text:
-                    if self._at_prompt:  # an unsolicited push while the user is typing
+            for ev in self.emu.events_after(self._cursor, timeout=0.2):
+                try:
+                    text = self.format_event(ev)
+                    if text and self._at_prompt:  # an unsolicited push while the user types
                         self.say("\n" + text.rstrip("\n"))
                         with self._out_lock:
                             self.stdout.write("你> ")
                             self.stdout.flush()
-                    else:
+                    elif text:
                         self.say(text)
+                except (OSError, ValueError):  # output closed (a pipe that went away)
+                    self._stop.set()
+                except Exception:  # noqa: BLE001 - one odd message must not stop the printing
+                    log.exception("console could not show event %s", ev.index)
                 with self._printed:
                     self._cursor = ev.index + 1
                     self._printed.notify_all()
+
+    def start_printer(self) -> None:
+        self._stop.clear()
+        self._cursor = self.emu.mark()
+        self._printer = threading.Thread(target=self._print_events, name="console-printer",
+                                         daemon=True)
+        self._printer.start()
+
+    def stop_printer(self) -> None:
+        self.flush(timeout=1.0)
+        self._stop.set()
+        if self._printer is not None:
+            self._printer.join(timeout=2)
 
     def flush(self, timeout: float = 2.0) -> None:
         """Wait until the printer has shown every event so far."""
@@ -273,12 +396,12 @@ class _Console:
             self.current = self.admin_id
         elif arg in ("user", "用户"):
             self.current = self.user_id
-        elif arg.lstrip("-").isdigit():
+        elif arg.lstrip("-").isdigit() and len(arg) < 16:
             self.current = int(arg)
         else:
-            self.say("用法：/as user | /as admin | /as <数字id>")
+            self.say(T_AS_USAGE)
             return
-        self.say(f"当前身份：{self.who(self.current)}")
+        self.say(T_IDENTITY.format(who=self.who(self.current)))
 
     def first_name(self) -> str:
         return self.names.get(self.current, f"用户{self.current}")
@@ -292,76 +415,183 @@ class _Console:
             return None
         label, data = flat[n - 1]
         if data is not None and "://" in data:
-            self.say(f"（链接按钮，在 Telegram 中会打开：{data}）")
+            self.say(T_LINK_BUTTON.format(url=data))
             return {}
         if data is None:  # reply-keyboard button: sends its text
             return self.emu.user_message(self.current, label, first_name=self.first_name())
-        self.say(f"（点击了按钮「{label}」）")
+        self.say(T_PRESSED.format(label=label))
         self.emu.press(self.current, msg, data, first_name=self.first_name())
         return self.emu.last_update
 
     def upload(self, kind: str, arg: str) -> dict[str, Any] | None:
-        path_s, _, caption = arg.strip().partition(" ")
-        path = Path(path_s).expanduser()
-        if not path_s or not path.is_file():
-            self.say(f"找不到文件：{path_s or '（未给出路径）'}")
+        """``/file PATH [caption]`` / ``/photo PATH [caption]`` as the current identity."""
+        found = _split_path(arg)
+        if found is None:
+            first = arg.strip().split(" ", 1)[0] if arg.strip() else ""
+            self.say(T_NO_FILE.format(path=first) if first else T_NO_PATH)
             return None
-        data = path.read_bytes()
-        if kind == "photo":
-            return self.emu.user_photo(self.current, caption or None, content=data)
-        return self.emu.user_document(
-            self.current, file_name=path.name, caption=caption or None, content=data
-        )
+        path, caption = found
+        if not path.is_file():
+            self.say(T_NOT_A_FILE.format(path=path))
+            return None
+        size = path.stat().st_size
+        if size == 0:
+            self.say(T_EMPTY_FILE.format(name=path.name))
+            return None
+        content: bytes | None = None
+        if size <= MAX_FILE_READ:
+            try:
+                content = path.read_bytes()
+            except OSError as exc:
+                self.say(T_CANNOT_READ.format(path=path, why=exc.strerror or exc))
+                return None
+        else:
+            self.say(T_BIG_FILE.format(name=path.name, mb=size / 2**20))
+        if kind == "photo" and content is not None:
+            return self.emu.user_photo(self.current, caption or None, content=content,
+                                       first_name=self.first_name())
+        self.say(T_SENT_FILE.format(who=self.who(self.current), name=path.name, size=size))
+        return self.emu.user_document(self.current, file_name=path.name, caption=caption or None,
+                                      content=content, size=size, first_name=self.first_name())
 
-    def run(self) -> None:
-        self.say(INTRO)
-        self.say(f"当前身份：{self.who(self.current)}")
-        thread = threading.Thread(target=self.printer, name="console-printer", daemon=True)
-        thread.start()
+    def type_text(self, text: str) -> dict[str, Any] | None:
+        """Send typed text as Telegram clients do: split when over 4096 UTF-16 units."""
+        pieces = split_text(text)
+        if len(pieces) > MAX_PIECES:
+            self.say(T_PASTE_TOO_LONG.format(n=utf16_len(text), k=len(pieces)))
+            return None
+        if len(pieces) > 1:
+            self.say(T_SPLIT.format(n=utf16_len(text), k=len(pieces)))
+        return self.emu.user_message(self.current, text, first_name=self.first_name(), split=True)
+
+    def do_reset(self) -> None:
+        if self.reset_bot is None:
+            self.say(T_RESET_NA)
+            return
+        self.say(T_RESETTING)
+        self.stop_printer()
         try:
-            while True:
-                if self._interactive:
-                    with self._out_lock:
-                        self.stdout.write("你> ")
-                        self.stdout.flush()
-                    self._at_prompt = True
-                line = self.stdin.readline()
-                self._at_prompt = False
-                if not line:
-                    break
-                line = line.strip()
-                if not line:
-                    continue
-                if not self._interactive:
-                    self.say(f"你> {line}")
-                if line in ("/quit", "/exit", "/q"):
-                    break
-                if line == "/as" or line.startswith("/as "):
-                    self.switch(line[3:])
-                    continue
-                mark = self.emu.mark()
-                update: dict[str, Any] | None
-                if line.startswith("/file ") or line.startswith("/photo "):
-                    cmd, _, rest = line.partition(" ")
-                    update = self.upload(cmd[1:], rest)
-                    if update is None:
-                        continue
-                elif line.isdigit() and self.emu.last_with_buttons(self.current) is not None:
-                    update = self.press_number(int(line))
-                    if update is None:
-                        update = self.emu.user_message(
-                            self.current, line, first_name=self.first_name()
-                        )
-                    elif not update:
-                        continue
-                else:
-                    update = self.emu.user_message(self.current, line, first_name=self.first_name())
-                self.wait_replies(mark, update)
+            self.emu = self.reset_bot()
+        except ResetRefused as refused:
+            self.say(str(refused))
+        else:
+            self.current = self.user_id
+            self.say(T_RESET_DONE.format(database=self.database))
+            self.say(T_IDENTITY.format(who=self.who(self.current)))
         finally:
-            self.flush(timeout=1.0)
+            self.start_printer()
+
+    def handle(self, line: Line) -> bool:
+        """Act on one line; False when the console should end."""
+        if line.too_long:
+            self.say(T_LINE_TOO_LONG.format(mb=MAX_LINE_BYTES >> 20))
+            return True
+        text = line.text.strip()
+        if text and not self._interactive:
+            self.say(f"你> {text}")
+        if line.invalid:
+            self.say(T_BAD_UTF8.format(n=line.invalid))
+        if line.cut_char:
+            self.say(T_CUT_CHAR)
+        if not text:
+            if line.invalid or line.cut_char:
+                self.say(T_NOTHING_LEFT)
+            return True
+        if text in _QUIT:
+            return False
+        if text in ("/console", "/？", "/?"):
+            self.say(INTRO.format(database=self.database))
+            return True
+        if text == "/reset":
+            self.do_reset()
+            return True
+        if text == "/as" or text.startswith("/as "):
+            self.switch(text[3:])
+            return True
+        mark = self.emu.mark()
+        update: dict[str, Any] | None
+        if text.startswith(("/file ", "/photo ")) or text in ("/file", "/photo"):
+            cmd, _, rest = text.partition(" ")
+            update = self.upload(cmd[1:], rest)
+        elif text.isdigit() and len(text) < 4 and self.emu.last_with_buttons(self.current):
+            update = self.press_number(int(text))
+            if update is None:
+                update = self.type_text(text)
+            elif not update:
+                return True
+        else:
+            update = self.type_text(text)
+        if update is None:
+            return True
+        self.wait_replies(mark, update)
+        if text.split("@")[0] in ("/help", "/start"):
+            self.say(T_HELP_HINT)
+        return True
+
+    def prompt(self) -> None:
+        if self._interactive:
+            with self._out_lock:
+                self.stdout.write("你> ")
+                self.stdout.flush()
+            self._at_prompt = True
+
+    def run(self) -> int:
+        """The loop; returns the exit status (0, or 130 after Ctrl-C)."""
+        status = 0
+        try:
+            self.say(INTRO.format(database=self.database))
+            self.say(T_IDENTITY.format(who=self.who(self.current)))
+            self.start_printer()
+            while True:
+                self.prompt()
+                line = self.reader.read()
+                self._at_prompt = False
+                if line is None:
+                    self.say(T_EOF)
+                    break
+                try:
+                    if not self.handle(line):
+                        break
+                except (KeyboardInterrupt, BrokenPipeError):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - the demo goes on whatever happens
+                    log.exception("console failed on a line")
+                    self.say(T_FAILED.format(why=f"{type(exc).__name__}: {exc}"))
+        except KeyboardInterrupt:
+            self._at_prompt = False
+            status = 130
+            self.say("\n" + T_CTRL_C)
+        except BrokenPipeError:
+            return 0
+        finally:
             self._stop.set()
-            thread.join(timeout=2)
-            self.say("再见。")
+        try:
+            if status == 0:
+                self.stop_printer()
+            self.say(T_BYE)
+        except (OSError, ValueError):
+            pass
+        return status
+
+
+def _split_path(arg: str) -> tuple[Path, str] | None:
+    """(existing path, caption) from ``PATH [caption]``: a quoted path, a path with spaces
+    (the longest prefix that exists), or the first word; None when nothing exists."""
+    arg = arg.strip()
+    if not arg:
+        return None
+    try:
+        words = shlex.split(arg)
+    except ValueError:
+        words = []
+    if words and Path(words[0]).expanduser().exists():
+        return Path(words[0]).expanduser(), " ".join(words[1:])
+    parts = arg.split(" ")
+    for n in range(len(parts), 0, -1):
+        candidate = Path(" ".join(parts[:n])).expanduser()
+        if candidate.exists():
+            return candidate, " ".join(parts[n:])
+    return None
 
 
 def run_console(
@@ -369,21 +599,26 @@ def run_console(
     *,
     user_id: int,
     admin_id: int,
-    stdin: TextIO = sys.stdin,
-    stdout: TextIO = sys.stdout,
+    stdin: IO[Any] = sys.stdin,
+    stdout: IO[str] = sys.stdout,
     quiet: float = 0.4,
     max_wait: float = 10.0,
     no_reply_grace: float = 3.0,
     save_dir: str | os.PathLike[str] | None = None,
-) -> None:
-    """Interactive chat with the bot behind ``emu`` until /quit or end of input.
+    reset: Callable[[], BotApiEmulator] | None = None,
+    database: str = "内存",
+) -> int:
+    """Interactive chat with the bot behind ``emu`` until /quit, end of input or Ctrl-C.
 
     After each input it waits for the bot: printing messages as they arrive, it stops
     ``quiet`` s after the last one (at most ``max_wait`` s; ``no_reply_grace`` s if the bot took
     the update and sent nothing).  Messages that arrive while idle (scheduled pushes) print too.
-    Files the bot sends are saved under ``save_dir`` (a fresh temp dir by default).
+    Files the bot sends are saved under ``save_dir`` (a fresh temp dir by default).  ``reset``,
+    when given, is called by /reset and returns the emulator of a fresh bot (or raises
+    :class:`ResetRefused`); ``database`` is what the intro names.  ``stdin`` may be a byte or
+    text stream.  Returns 0, or 130 after Ctrl-C.
     """
-    _Console(
+    return _Console(
         emu,
         user_id=user_id,
         admin_id=admin_id,
@@ -393,4 +628,6 @@ def run_console(
         max_wait=max_wait,
         no_reply_grace=no_reply_grace,
         save_dir=save_dir,
+        reset=reset,
+        database=database,
     ).run()

@@ -50,11 +50,13 @@ class RunningBot:
         self.thread = threading.Thread(target=self._run, name="bot", daemon=True)
 
     def _run(self) -> None:
+        from bot.app import allowed_updates
+
         asyncio.set_event_loop(self.loop)
         try:
+            # the update kinds `python -m bot run` asks for (the emulator honours allowed_updates)
             self.app.run_polling(poll_interval=0.0, timeout=5, stop_signals=None, close_loop=False,
-                                 allowed_updates=["message", "edited_message", "callback_query",
-                                                  "my_chat_member"])
+                                 allowed_updates=allowed_updates())
         except BaseException as exc:  # noqa: BLE001 - reported to the test thread
             self._error = exc
             self._ready.set()

@@ -20,10 +20,12 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -35,14 +37,19 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 # ---------------------------------------------------------------- the echo bot
 
 
-def build_echo_app(emu: BotApiEmulator, errors: list):
-    """A bare echo bot whose texts trigger the refusals under test."""
+def build_echo_app(
+    emu: BotApiEmulator, errors: list, received: list | None = None, members: list | None = None
+):
+    """A bare echo bot whose texts trigger the refusals under test; every update it gets goes to
+    ``received`` (as PTB parsed it), every my_chat_member change to ``members``."""
+    received = [] if received is None else received
+    members = [] if members is None else members
 
     async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await update.message.reply_text(f"started {html.escape(' '.join(context.args))}")
+        await update.effective_message.reply_text(f"started {html.escape(' '.join(context.args))}")
 
     async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        t = update.message.text
+        t = update.effective_message.text
         keyboard = InlineKeyboardMarkup(
             [
                 [
@@ -60,23 +67,44 @@ def build_echo_app(emu: BotApiEmulator, errors: list):
             "badtag": "a <br> b",
             "bareamp": "a & b",
         }
+        msg = update.effective_message
         if t in replies:
-            await update.message.reply_text(replies[t])
+            await msg.reply_text(replies[t])
         elif t == "bigdata":
             big = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="é" * 33)]])
-            await update.message.reply_text("big", reply_markup=big)
+            await msg.reply_text("big", reply_markup=big)
         elif t == "buttons":
-            await update.message.reply_text("请选择：<i>确认</i>还是取消？", reply_markup=keyboard)
+            await msg.reply_text("请选择：<i>确认</i>还是取消？", reply_markup=keyboard)
         elif t == "doc":
             payload = bytes(range(256)) * 40
-            await update.message.reply_document(payload, filename="名册.bin", caption="<b>名册</b>")
+            await msg.reply_document(payload, filename="名册.bin", caption="<b>名册</b>")
+        elif t == "twice":
+            await msg.reply_text("one")
+            await msg.reply_text("two")
         else:
-            await update.message.reply_text(f"echo: {html.escape(t)}")
+            await msg.reply_text(f"echo: {html.escape(t)}")
 
     async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        f = await update.message.document.get_file()
+        doc = update.effective_message.document
+        f = await doc.get_file()
         data = await f.download_as_bytearray()
-        await update.message.reply_text(f"got {len(data)} bytes {hashlib.sha1(data).hexdigest()}")
+        await update.effective_message.reply_text(
+            f"got {len(data)} bytes {hashlib.sha1(data).hexdigest()} {doc.file_name} {doc.mime_type}"
+        )
+
+    async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        sizes = update.effective_message.photo
+        data = await (await sizes[-1].get_file()).download_as_bytearray()
+        await update.effective_message.reply_text(
+            f"photo {len(sizes)} sizes {sizes[-1].width}px {len(data)} bytes"
+        )
+
+    async def record(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        received.append(update)
+
+    async def member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        m = update.my_chat_member
+        members.append((m.chat.id, m.old_chat_member.status, m.new_chat_member.status))
 
     async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         q = update.callback_query
@@ -104,7 +132,10 @@ def build_echo_app(emu: BotApiEmulator, errors: list):
     app.add_handler(CommandHandler("start", start))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, text))
     app.add_handler(MessageHandler(filters.Document.ALL, document))
+    app.add_handler(MessageHandler(filters.PHOTO, photo))
     app.add_handler(CallbackQueryHandler(button))
+    app.add_handler(ChatMemberHandler(member, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(TypeHandler(Update, record), group=-1)
     app.add_error_handler(on_error)
     return app
 
@@ -113,6 +144,28 @@ class Bot:
     def __init__(self, emu: BotApiEmulator) -> None:
         self.emu = emu
         self.errors: list = []
+        self.received: list[Update] = []
+        self.members: list[tuple[int, str, str]] = []
+        self.runner: ApplicationThread | None = None
+
+    def call(self, coro):
+        """Run a coroutine (e.g. ``bot.app.bot.send_message(...)``) on the bot's loop."""
+        assert self.runner is not None
+        return self.runner.call(coro)
+
+    @property
+    def api(self):
+        assert self.runner is not None
+        return self.runner.app.bot
+
+    def update_where(self, predicate, timeout: float = 5.0) -> Update:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for u in list(self.received):
+                if predicate(u):
+                    return u
+            time.sleep(0.02)
+        raise AssertionError(f"no such update among {len(self.received)} received")
 
     def error_for(self, chat_id: int, timeout: float = 5.0) -> Exception:
         deadline = time.monotonic() + timeout
@@ -133,7 +186,9 @@ def emu():
 @pytest.fixture(scope="module")
 def bot(emu):
     b = Bot(emu)
-    with ApplicationThread(build_echo_app(emu, b.errors), poll_timeout=1):
+    app = build_echo_app(emu, b.errors, b.received, b.members)
+    with ApplicationThread(app, poll_timeout=1, allowed_updates=Update.ALL_TYPES) as runner:
+        b.runner = runner
         yield b
 
 
@@ -262,7 +317,8 @@ def test_documents_both_ways(emu, bot):
     content = "姓名,电话\n张三,123\n".encode() * 100
     emu.user_document(701, file_name="roster.csv", content=content)
     reply = emu.wait_for(chat_id=701)
-    assert reply.plain == f"got {len(content)} bytes {hashlib.sha1(content).hexdigest()}"
+    sha = hashlib.sha1(content).hexdigest()
+    assert reply.plain == f"got {len(content)} bytes {sha} roster.csv text/csv"
 
 
 def test_buttons_callbacks_and_edits(emu, bot):
@@ -341,6 +397,35 @@ def test_console_saves_documents_and_shows_pushes(emu, bot, tmp_path):
     assert "机器人 → 发给管理员（id 951）" in text
 
 
+def test_console_sends_local_files_as_the_current_identity(emu, bot, tmp_path):
+    roster = tmp_path / "十一月 名册.xlsx"
+    roster.write_bytes(b"PK\x03\x04" + bytes(500))
+    empty = tmp_path / "空.csv"
+    empty.write_bytes(b"")
+    picture = tmp_path / "现场.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    script = "\n".join([
+        "/as admin",
+        f'/file "{roster}" 十一月名册',  # quoted, as a terminal's drag and drop gives it
+        f"/file {roster}",  # unquoted path with a space
+        f"/file {empty}",
+        "/file 不存在.docx",
+        f"/photo {picture} 现场照片",
+    ])
+    out = io.StringIO()
+    run_console(emu, user_id=960, admin_id=961, stdin=io.StringIO(script + "\n"), stdout=out,
+                quiet=0.3, save_dir=tmp_path)
+    text = out.getvalue()
+    sha = hashlib.sha1(roster.read_bytes()).hexdigest()
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert text.count(f"got 504 bytes {sha} 十一月 名册.xlsx {xlsx}") == 2
+    assert [m.plain for m in emu.to(961)][:2] == [f"got 504 bytes {sha} 十一月 名册.xlsx {xlsx}"] * 2
+    captions = [m.get("caption") for m in emu.user_messages if m["chat"]["id"] == 961]
+    assert captions[0] == "十一月名册" and captions[1] is None
+    assert "空.csv 是空文件" in text and "找不到文件：不存在.docx" in text
+    assert "photo 4 sizes 1280px 108 bytes" in text
+
+
 # ---------------------------------------------------------------- tests: raw protocol
 
 
@@ -369,6 +454,17 @@ def test_getupdates_offsets_redelivery_and_long_poll():
         # the command entity counts UTF-16 units and includes @botname
         msg = e.user_message(5, "/start@shuangyong_test_bot 😀")["message"]
         assert msg["entities"] == [{"type": "bot_command", "offset": 0, "length": 26}]
+
+
+def test_allowed_updates_decide_what_the_bot_receives():
+    with BotApiEmulator() as e:
+        assert api(e, "getUpdates", allowed_updates=["callback_query"])[1]["result"] == []
+        e.user_message(5, "not asked for")
+        assert api(e, "getUpdates")[1]["result"] == []  # the setting is remembered
+        assert "never delivered (not in the bot's allowed_updates): ['message']" in e.describe()
+        assert api(e, "getUpdates", allowed_updates=[])[1]["result"] == []  # Telegram's default
+        e.user_message(5, "asked for")
+        assert [u["message"]["text"] for u in api(e, "getUpdates")[1]["result"]] == ["asked for"]
 
 
 def test_wrong_token_and_unknown_methods():
@@ -470,3 +566,333 @@ def test_webhook_delivery():
         e.wait_for(chat_id=12, contains="echo: via webhook")
         loops[0].call_soon_threadsafe(app.stop_running)
         assert done.wait(10)
+
+
+# ---------------------------------------------------------------- only what Telegram emits
+
+
+def _unknown_fields(obj, path: str) -> list[str]:
+    """Every field of a parsed object that PTB did not recognise (kept in ``api_kwargs``)."""
+    from telegram import TelegramObject
+
+    found: list[str] = []
+    if isinstance(obj, TelegramObject):
+        if obj.api_kwargs:
+            found.append(f"{path}: {sorted(obj.api_kwargs)}")
+        names = {n for c in type(obj).__mro__[:-1] for n in getattr(c, "__slots__", ())}
+        for name in sorted(names - {"api_kwargs"}):
+            if not name.startswith("_"):
+                found += _unknown_fields(getattr(obj, name, None), f"{path}.{name}")
+    elif isinstance(obj, (list, tuple)):
+        for i, item in enumerate(obj):
+            found += _unknown_fields(item, f"{path}[{i}]")
+    return found
+
+
+def every_update(e: BotApiEmulator) -> dict[str, dict]:
+    """One update of every kind the emulator can emit, by label."""
+    kinds: dict[str, dict] = {}
+
+    def take(label: str, action) -> None:
+        before = {u["update_id"] for u in e.pending_updates()}
+        action()
+        new = [u for u in e.pending_updates() if u["update_id"] not in before]
+        assert new, f"{label} emitted nothing"
+        for i, u in enumerate(new):
+            kinds[f"{label}#{i}"] = u
+
+    keyboard = {"inline_keyboard": [[{"text": "好", "callback_data": "ok"}]]}
+    assert api(e, "sendMessage", chat_id=1, text="<b>选</b>", parse_mode="HTML",
+               reply_markup=keyboard)[0] == 200
+    sent = e.last(1)
+    first = e.user_message(1, "/start@shuangyong_test_bot 码 😀")
+    take("text", lambda: e.user_message(1, "你好 @someone_else"))
+    take("reply to the bot", lambda: e.user_message(1, "回复", reply_to=sent))
+    take("press", lambda: e.press(1, sent))
+    take("press on an old message", lambda: e.press(1, 9999, "ok"))
+    doc = e.user_document(1, "方案.docx", caption="/checkin 附件", content=b"PK\x03\x04")
+    take("empty document", lambda: e.user_document(1, "空.txt", content=b""))
+    take("document over 20 MB", lambda: e.user_document(1, "录像.zip", content=None,
+                                                        size=30 * 2**20))
+    take("photo", lambda: e.user_photo(1, "照片说明"))
+    take("sticker", lambda: e.user_sticker(1))
+    take("edited command", lambda: e.edited_message(1, "/start 改了", first))
+    take("edited caption", lambda: e.edited_message(1, "新说明", doc))
+    take("block", lambda: e.block(1, notify=True))
+    take("unblock", lambda: e.unblock(1, notify=True))
+    groups: list[int] = []
+    take("bot added to a group", lambda: groups.append(e.add_bot_to_group(2, title="工作群")))
+    gid = groups[0]
+    take("bot added to a supergroup as admin",
+         lambda: groups.append(e.add_bot_to_group(2, supergroup=True, admin=True)))
+    take("group text", lambda: e.user_message(2, "@shuangyong_test_bot 光荣牌", chat_id=gid))
+    take("mention of another bot", lambda: e.mention_other_bot(2, gid))
+    take("command for another bot", lambda: e.mention_other_bot(2, gid, command="start"))
+    take("another bot", lambda: e.bot_message(gid, "/start@shuangyong_test_bot"))
+    take("anonymous admin", lambda: e.anonymous_admin_message(gid, "通知", signature="办公室"))
+    post = e.channel_post(None, "公告")
+    take("channel post", lambda: e.channel_post(post["channel_post"]["chat"]["id"], "又一条"))
+    take("edited channel post", lambda: e.edited_message(0, "改过的公告", post))
+    take("migration", lambda: groups.append(e.migrate_to_supergroup(gid, 2)))
+    take("bot kicked", lambda: e.remove_bot_from_group(2, groups[1]))
+    take("bot left", lambda: e.remove_bot_from_group(2, groups[2], kicked=False))
+    kinds["first"] = first
+    return kinds
+
+
+def test_every_update_kind_parses_in_ptb_without_unknown_fields():
+    """PTB's polling stalls on an update it cannot parse (e.g. a kicked member without
+    until_date); every kind the emulator emits parses, and carries no field PTB does not know."""
+    import telegram
+
+    with BotApiEmulator() as e:
+        kinds = every_update(e)
+        tg_bot = telegram.Bot(e.token)
+        assert len(kinds) >= 28
+        for label, raw in kinds.items():
+            upd = Update.de_json(json.loads(json.dumps(raw)), tg_bot)
+            assert upd.update_id == raw["update_id"], label
+            kind = next(k for k in raw if k != "update_id")
+            assert getattr(upd, kind) is not None, label
+            assert _unknown_fields(upd, label) == []
+        kicked = kinds["block#0"]["my_chat_member"]["new_chat_member"]
+        assert kicked == {"user": kicked["user"], "status": "kicked", "until_date": 0}
+        unblocked = kinds["unblock#0"]["my_chat_member"]
+        assert unblocked["old_chat_member"]["until_date"] == 0
+        assert unblocked["new_chat_member"]["status"] == "member"
+
+
+def test_method_results_parse_in_ptb():
+    import telegram
+
+    with BotApiEmulator() as e:
+        e.user_message(1, "hi")
+        doc = e.user_document(1, "名册.xlsx", content=b"PK\x03\x04 xlsx")["message"]["document"]
+        photo = e.user_photo(1)["message"]["photo"][-1]
+        results = {
+            "getMe": (telegram.User, {}),
+            "sendMessage": (telegram.Message, {"chat_id": 1, "text": "<b>好</b>",
+                                               "parse_mode": "HTML",
+                                               "reply_parameters": {"message_id": 1}}),
+            "sendDocument": (telegram.Message, {"chat_id": 1, "document": doc["file_id"],
+                                                "caption": "附件"}),
+            "sendPhoto": (telegram.Message, {"chat_id": 1, "photo": photo["file_id"]}),
+            "getChat": (telegram.ChatFullInfo, {"chat_id": 1}),
+            "getChatMember": (telegram.ChatMember, {"chat_id": 1, "user_id": 1}),
+            "getFile": (telegram.File, {"file_id": doc["file_id"]}),
+            "getWebhookInfo": (telegram.WebhookInfo, {}),
+        }
+        tg_bot = telegram.Bot(e.token)
+        for method, (cls, params) in results.items():
+            status, body = api(e, method, **params)
+            assert status == 200, (method, body)
+            parsed = cls.de_json(body["result"], tg_bot)
+            assert parsed is not None and _unknown_fields(parsed, method) == []
+
+
+# ---------------------------------------------------------------- lifecycle through a real bot
+
+
+def _wait_member(bot: Bot, change: tuple) -> None:
+    deadline = time.monotonic() + 5
+    while change not in bot.members and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert change in bot.members, bot.members
+
+
+def test_block_and_unblock_reach_the_bot(emu, bot):
+    emu.block(560, notify=True)
+    _wait_member(bot, (560, "member", "kicked"))
+    emu.user_message(560, "hi")
+    err = bot.error_for(560)
+    assert isinstance(err, Forbidden) and "blocked" in str(err)
+    emu.unblock(560, notify=True)
+    _wait_member(bot, (560, "kicked", "member"))
+    emu.user_message(560, "again")  # polling goes on after kicked -> member
+    emu.wait_for(chat_id=560, contains="echo: again")
+
+
+def test_groups_and_who_speaks_in_them(emu, bot):
+    gid = emu.add_bot_to_group(20, title="龙城镇工作群")
+    _wait_member(bot, (gid, "left", "member"))
+    joined = bot.update_where(lambda u: u.message is not None and bool(u.message.new_chat_members))
+    assert joined.message.new_chat_members[0].username == emu.bot_username
+    assert joined.effective_chat.type == "group" and joined.effective_chat.title == "龙城镇工作群"
+
+    emu.user_message(20, "group hello", chat_id=gid)
+    emu.wait_for(chat_id=gid, contains="echo: group hello")
+
+    other = emu.other_bot_username
+    assert other.startswith(emu.bot_username) and other != emu.bot_username
+    emu.mention_other_bot(20, gid, "光荣牌")
+    upd = bot.update_where(lambda u: u.message is not None and "光荣牌" in (u.message.text or ""))
+    assert list(upd.message.parse_entities(["mention"]).values()) == [f"@{other}"]
+
+    emu.bot_message(gid, "/start@shuangyong_test_bot 机器人")
+    emu.wait_for(chat_id=gid, contains="started 机器人")
+    upd = bot.update_where(lambda u: u.message is not None and u.message.from_user.is_bot)
+    assert upd.message.from_user.id != emu.bot_id
+
+    emu.anonymous_admin_message(gid, "admin note", signature="办公室主任")
+    upd = bot.update_where(lambda u: u.message is not None and u.message.text == "admin note")
+    assert upd.message.from_user.id == 1087968824 and upd.message.from_user.is_bot
+    assert upd.effective_sender.id == gid and upd.message.author_signature == "办公室主任"
+
+    post = emu.channel_post(None, "公告")
+    cid = post["channel_post"]["chat"]["id"]
+    upd = bot.update_where(lambda u: u.channel_post is not None and u.channel_post.text == "公告")
+    assert upd.channel_post.from_user is None and upd.channel_post.sender_chat.id == cid
+    assert upd.effective_chat.type == "channel"
+
+    sg = emu.add_bot_to_group(21, supergroup=True, admin=True)
+    _wait_member(bot, (sg, "left", "administrator"))
+    emu.user_message(21, "super", chat_id=sg)
+    emu.wait_for(chat_id=sg, contains="echo: super")
+    assert str(sg).startswith("-100")
+
+    emu.remove_bot_from_group(20, gid)
+    _wait_member(bot, (gid, "member", "kicked"))
+    with pytest.raises(Forbidden, match="kicked"):
+        bot.call(bot.api.send_message(gid, "还在吗"))
+
+
+def test_group_upgraded_to_supergroup(emu, bot):
+    from telegram.error import ChatMigrated
+
+    gid = emu.add_bot_to_group(30, title="名山街道群")
+    new = emu.migrate_to_supergroup(gid, 30)
+    old_side = bot.update_where(
+        lambda u: u.message is not None and u.message.migrate_to_chat_id == new
+    )
+    assert old_side.message.chat.id == gid and old_side.message.from_user.id == 30
+    new_side = bot.update_where(
+        lambda u: u.message is not None and u.message.migrate_from_chat_id == gid
+    )
+    assert new_side.message.chat.id == new and new_side.message.chat.type == "supergroup"
+    assert new_side.message.chat.title == "名山街道群"
+    with pytest.raises(ChatMigrated) as err:
+        bot.call(bot.api.send_message(gid, "通知"))
+    assert err.value.new_chat_id == new
+    assert emu.rejected[-1][2] == "Bad Request: group chat was upgraded to a supergroup chat"
+    bot.call(bot.api.send_message(new, "通知"))
+    assert emu.to(new)[-1].plain == "通知"
+    with pytest.raises(ValueError):  # the old group is gone: nobody can write there
+        emu.user_message(30, "还在吗", chat_id=gid)
+    with pytest.raises(ValueError):  # only basic groups are upgraded
+        emu.migrate_to_supergroup(new, 30)
+    emu.user_message(30, "新群里说话", chat_id=new)
+    emu.wait_for(chat_id=new, contains="echo: 新群里说话")
+
+
+def test_callback_answer_refused_as_too_old(emu, bot):
+    emu.user_message(810, "buttons")
+    msg = emu.wait_for(chat_id=810, contains="请选择")
+    emu.refuse_callback_answers()
+    emu.press_button(810, msg, "确认")
+    err = bot.error_for(810)
+    assert isinstance(err, BadRequest) and "query is too old" in str(err).lower()
+    emu.press_button(810, msg, "取消")  # only the next answer was refused
+    emu.wait_for(chat_id=810, contains="已取消", edited=True)
+
+
+def test_edits_of_commands_and_captions(emu, bot):
+    first = emu.user_message(820, "/start 原来")
+    emu.wait_for(chat_id=820, contains="started 原来")
+    emu.edited_message(820, "/start 改了", first)
+    upd = bot.update_where(
+        lambda u: u.edited_message is not None and u.edited_message.text == "/start 改了"
+    )
+    assert upd.edited_message.message_id == first["message"]["message_id"]
+    assert upd.edited_message.edit_date is not None
+    assert upd.edited_message.entities[0].type == "bot_command"
+    emu.wait_for(chat_id=820, contains="started 改了")  # PTB runs an edited command again
+    doc = emu.user_document(820, "说明.pdf", caption="旧说明")
+    emu.edited_message(820, "新说明", doc)
+    upd = bot.update_where(
+        lambda u: u.edited_message is not None and u.edited_message.caption == "新说明"
+    )
+    assert upd.edited_message.document.file_name == "说明.pdf"
+
+
+DOCUMENTS = {
+    "工作方案.docx": (b"PK\x03\x04word/document.xml",
+                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "要点.pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3", "application/pdf"),
+    "名册.xlsx": (b"PK\x03\x04xl/workbook.xml",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "名册.csv": ("单位名称,联络员\n龙城镇,张三\n".encode("gbk"), "text/csv"),
+    "旧名册.xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" * 64, "application/vnd.ms-excel"),
+    "旧方案.doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" * 8, "application/msword"),
+    "说明.txt": ("第一条\r\n".encode("utf-8-sig"), "text/plain"),
+    "截图.png": (b"\x89PNG\r\n\x1a\n" + bytes(3000), "image/png"),
+    "空文件.txt": (b"", "text/plain"),
+    "无扩展名": (bytes(range(256)), "application/octet-stream"),
+}
+
+
+def test_documents_of_every_kind_photos_and_the_20mb_limit(emu, bot):
+    for uid, (name, (content, mime)) in enumerate(DOCUMENTS.items(), start=830):
+        emu.user_document(uid, name, content=content)
+        reply = emu.wait_for(chat_id=uid, contains="got")
+        sha = hashlib.sha1(content).hexdigest()
+        assert reply.plain == f"got {len(content)} bytes {sha} {name} {mime}"
+    emu.user_document(850, "录像.zip", content=None, size=25 * 1024 * 1024)
+    err = bot.error_for(850)
+    assert isinstance(err, BadRequest) and "file is too big" in str(err).lower()
+    picture = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20
+    update = emu.user_photo(851, content=picture)
+    reply = emu.wait_for(chat_id=851, contains="photo")
+    assert reply.plain == f"photo 4 sizes 1280px {len(picture)} bytes"
+    sizes = update["message"]["photo"]
+    assert [s["width"] for s in sizes] == sorted(s["width"] for s in sizes)
+    assert len({s["file_id"] for s in sizes}) == 4
+    # the file URL serves the bytes, and only with the right token
+    path = api(emu, "getFile", file_id=sizes[0]["file_id"])[1]["result"]["file_path"]
+    with urllib.request.urlopen(f"{emu.base_file_url}{emu.token}/{path}", timeout=5) as resp:
+        assert resp.read() == picture
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(f"{emu.base_file_url}1:wrong/{path}", timeout=5)
+
+
+def test_text_that_no_client_can_send_never_cuts_the_connection(emu, bot):
+    with pytest.raises(ValueError):
+        emu.user_message(860, "粘贴被截断\udce5")
+    body = b'{"chat_id": 861, "text": "x\\ud800"}'
+    req = urllib.request.Request(f"{emu.base_url}{emu.token}/sendMessage", data=body,
+                                 headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=5)
+    assert err.value.code == 400
+    assert json.loads(err.value.read())["description"] == (
+        "Bad Request: strings must be encoded in UTF-8"
+    )
+    paste = "".join(f"第{i:04d}行光荣牌\n" for i in range(600))  # 6,000 characters
+    last = emu.user_message(860, paste, split=True)["message"]["text"]
+    assert last.startswith("第") and paste.endswith(last) and len(last) < 6000 - 4000
+    emu.wait_for(chat_id=860, contains="echo: 第0000行")
+    emu.wait_for(chat_id=860, contains=f"echo: {last[:8]}")
+    emu.user_message(860, "still here")
+    emu.wait_for(chat_id=860, contains="echo: still here")
+
+
+def test_telegram_flood_limits():
+    with BotApiEmulator() as e:
+        e.telegram_limits()
+        assert api(e, "sendMessage", chat_id=1, text="a")[0] == 200
+        status, body = api(e, "sendMessage", chat_id=1, text="b")  # same chat within a second
+        assert status == 429 and body["parameters"] == {"retry_after": 1}
+        assert body["description"] == "Too Many Requests: retry after 1"
+        gid = e.new_group("工作群")
+        e.rate_limit(None, group_per_minute=20)
+        for i in range(20):
+            assert api(e, "sendMessage", chat_id=gid, text=f"第{i}条")[0] == 200
+        status, body = api(e, "sendMessage", chat_id=gid, text="第21条")
+        assert status == 429 and 50 <= body["parameters"]["retry_after"] <= 60
+        e.rate_limit(30)
+        for uid in range(100, 130):
+            assert api(e, "sendMessage", chat_id=uid, text="群发")[0] == 200
+        status, body = api(e, "sendMessage", chat_id=130, text="群发")
+        assert status == 429 and body["parameters"]["retry_after"] == 1
+        assert e.self_inflicted_429 == 3
+        e.rate_limit(None)
+        assert api(e, "sendMessage", chat_id=130, text="群发")[0] == 200

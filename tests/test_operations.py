@@ -61,7 +61,8 @@ def test_offline_console_demo(tmp_path):
     assert "start=" in out  # the admin identity could create an invite
     assert "[1]" in out  # buttons are numbered
     assert "总体要求" in out or "通知" in out  # pressing [1] opened the first outline entry
-    assert (tmp_path / "data" / "bot.db").exists()  # same database as the real bot
+    # its own database, never the real bot's (SPEC: "the offline console demo uses data/demo.db")
+    assert (tmp_path / "data" / "demo.db").exists() and not (tmp_path / "data" / "bot.db").exists()
 
 
 def _free_port() -> int:
