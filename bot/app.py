@@ -30,6 +30,7 @@ USER_COMMANDS = [
     ("outline", "工作要点目录"),
     ("checkin", "登记工作进度"),
     ("mine", "本单位的填报"),
+    ("evidence", "查看填报附件"),
     ("events", "近期活动"),
     ("mute", "暂停活动提醒"),
     ("unmute", "恢复活动提醒"),
@@ -43,6 +44,7 @@ ADMIN_COMMANDS = USER_COMMANDS + [
     ("revoke", "作废未用邀请链接"),
     ("unit_rename", "单位改名"),
     ("unit_del", "删除单位"),
+    ("checkin_for", "代填（替单位登记）"),
     ("progress", "本期进度"),
     ("export", "导出Excel台账"),
     ("chart", "进度图"),
@@ -54,6 +56,7 @@ ADMIN_COMMANDS = USER_COMMANDS + [
     ("broadcasts", "群发记录"),
     ("unanswered", "未能回答的问题"),
     ("plans", "工作要点（各年度）"),
+    ("assign", "任务分解（事项的责任单位）"),
 ]
 
 StartupHook = Callable[[Application], Awaitable[None]]

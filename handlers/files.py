@@ -7,8 +7,7 @@ reads tables; the route table below sends each kind to the module that previews 
     register_route("roster", preview_roster)       # async def preview_roster(update, context, upload)
 
 Routes: ``roster`` (handlers/admin.py), ``assignment`` (任务分解表) and ``plan`` (work-plan
-documents) — the last two are placeholders here that say the feature is not plugged in yet and
-change nothing; the plans module replaces them with its own ``register_route`` calls.
+documents), both in handlers/plans.py.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from telegram.ext import Application, MessageHandler, filters
 from bot import texts
 from bot.context import BotContext
 from bot.errors import FileRefused
-from bot.services.assignment_table import parse_assignment_rows, resolve_unit_refs
 from bot.services.intake import Upload, check_size, intake
 from handlers.common import is_private, reply
 
@@ -90,28 +88,10 @@ async def on_file(update: Update, context: BotContext) -> None:
         await reply(update, texts.file_refused(exc.reason, exc.data))
 
 
-# --- placeholders until the plans module plugs in -------------------------------------------------
-
-async def plan_placeholder(update: Update, context: BotContext, upload: Upload) -> None:
-    """Route ``plan`` before the plans module replaces it: say so, change nothing."""
-    await reply(update, texts.plan_not_yet(upload.filename, upload.kind))
-
-
-async def assignment_placeholder(update: Update, context: BotContext, upload: Upload) -> None:
-    """Route ``assignment`` before its apply step exists: report what was parsed, change nothing."""
-    assert upload.table is not None
-    rows = parse_assignment_rows(upload.table)
-    refs = [r for row in rows for r in row.units]
-    unknown = resolve_unit_refs(refs, context.services.roster.units()).unknown
-    await reply(update, texts.assignment_not_yet(upload.filename, len(rows), unknown))
-
-
 def register(app: Application, *, group: int) -> None:
     """The document handler, in ``group`` — after the check-in flow's group, so a member's
     evidence at the note step reaches the flow first, and before the question handler's catch-all
     for media (first match wins within a group)."""
-    _ROUTES.setdefault("plan", plan_placeholder)  # a module that registered its own keeps it
-    _ROUTES.setdefault("assignment", assignment_placeholder)
     admins = filters.User(user_id=app.bot_data["settings"].admin_ids)
     app.add_handler(MessageHandler((filters.Document.ALL | (filters.PHOTO & admins)) & ~filters.UpdateType.EDITED,
                                    on_file), group=group)

@@ -14,7 +14,7 @@ import pytest
 from bot.services.intake import OLE2_MAGIC
 from tests.conftest import bind, say
 from tests.harness import ADMIN
-from tests.test_intake import _png, docx_bytes, xlsx
+from tests.test_intake import _png, xlsx
 
 
 @pytest.fixture
@@ -187,15 +187,6 @@ def test_only_admins_in_private_chats(emu, bot):
         r = say(emu, ADMIN, cmd, chat_id=-100, chat_type="group", contains="私聊")
         assert "龙城镇" not in r.plain
     r = say(emu, 7, "/unbind 龙城镇", contains="管理员")
-
-
-def test_documents_and_assignment_tables_are_not_wired_yet(emu, bot):
-    r = upload(emu, "2026年工作要点.docx", docx_bytes("一、总体要求"), contains="没有做任何改动")
-    assert "还没有接入" in r.plain and not r.buttons
-    bind(emu, 7, "县人武部")
-    r = upload(emu, "任务分解表.xlsx", xlsx([["事项", "责任单位"], ["一（二）", "县人武部、县不存在局"]]),
-               contains="任务分解表")
-    assert "县不存在局" in r.plain and "县人武部" not in r.plain and "没有做任何改动" in r.plain
 
 
 # --- /invite -----------------------------------------------------------------------------------------

@@ -67,6 +67,8 @@ class DutyService:
         bad = [k for k in kinds if k not in UNIT_KINDS]
         if bad:
             raise ValueError(f"unknown unit kinds {bad}")
+        if set(kinds) >= set(UNIT_KINDS):  # 全部: due from every unit, which is no assignment at all
+            kinds, unit_ids = [], []
         now = self.clock.now()
         with self._session() as s:
             s.exec(delete(Assignment).where(col(Assignment.plan_id) == plan_id,  # type: ignore[call-overload]
@@ -78,25 +80,21 @@ class DutyService:
             s.commit()
         return Duty(frozenset(kinds), frozenset(unit_ids))
 
-    def assign_many(self, plan_id: int, rows: Sequence[tuple[str, Iterable[str], Iterable[int]]]) -> int:
-        """Apply several (item id, kinds, unit ids) at once, in one transaction; returns rows applied.
-        Later rows for the same item add to earlier ones (a table may list an item twice)."""
-        merged: dict[str, tuple[set[str], set[int]]] = {}
-        for item_id, kinds, unit_ids in rows:
-            k, u = merged.setdefault(item_id, (set(), set()))
-            k.update(kinds)
-            u.update(unit_ids)
+    def apply_payload(self, s: Session, payload: dict) -> tuple[int, int]:
+        """Apply a confirmed 任务分解表 (AssignmentPreview.payload) inside the caller's transaction:
+        each listed item's assignment is replaced by the table's. Returns (plan id, items applied)."""
         now = self.clock.now()
-        with self._session() as s:
-            for item_id, (kinds, unit_ids) in merged.items():
-                s.exec(delete(Assignment).where(col(Assignment.plan_id) == plan_id,  # type: ignore[call-overload]
-                                                col(Assignment.item_id) == item_id))
-                for k in sorted(kinds):
-                    s.add(Assignment(plan_id=plan_id, item_id=item_id, unit_kind=k, created_at=now))
-                for uid in sorted(unit_ids):
-                    s.add(Assignment(plan_id=plan_id, item_id=item_id, unit_id=uid, created_at=now))
-            s.commit()
-        return len(merged)
+        plan_id = int(payload["plan_id"])
+        for item_id, kinds, unit_ids in payload["rows"]:
+            s.exec(delete(Assignment).where(col(Assignment.plan_id) == plan_id,  # type: ignore[call-overload]
+                                            col(Assignment.item_id) == item_id))
+            if set(kinds) >= set(UNIT_KINDS):  # every kind named: due from everyone, i.e. no assignment
+                continue
+            for k in kinds:
+                s.add(Assignment(plan_id=plan_id, item_id=item_id, unit_kind=k, created_at=now))
+            for uid in unit_ids:
+                s.add(Assignment(plan_id=plan_id, item_id=item_id, unit_id=uid, created_at=now))
+        return plan_id, len(payload["rows"])
 
     def due_map(self, plan_id: int, units: Sequence[Unit], item_ids: Sequence[str]) -> dict[int, list[str]]:
         """unit id -> the plan's items that unit must report on (in plan order), for every unit."""
@@ -116,3 +114,94 @@ class DutyService:
     def assigned_to(self, plan_id: int, unit: Unit) -> set[str]:
         """Items explicitly assigned to the unit (by kind or by name)."""
         return {i for i, d in self.duties(plan_id).items() if d.covers(unit)}
+
+
+# --- 任务分解表 and /assign: references resolved against a plan ---------------------------------
+
+@dataclass
+class AssignmentLine:
+    """One resolved row of a 任务分解表 (or one /assign): the items it names (a section names all
+    its items), the unit kinds and the unit ids and names it makes responsible."""
+
+    row: int
+    items: list[str]
+    kinds: tuple[str, ...]
+    unit_ids: list[int]
+    unit_names: list[str]
+
+
+@dataclass
+class AssignmentPreview:
+    """What a 任务分解表 would do: ``lines`` to apply; ``unknown_items`` (row, as written) that name
+    no item of the plan; ``unknown_units`` (row, name, closest existing name or "") — never
+    created; ``empty`` rows naming an item but no unit."""
+
+    plan_id: int
+    lines: list[AssignmentLine]
+    unknown_items: list[tuple[int, str]]
+    unknown_units: list[tuple[int, str, str]]
+    empty: list[tuple[int, str]]
+
+    def merged(self) -> dict[str, tuple[set[str], set[int]]]:
+        """item id -> (kinds, unit ids), every row naming the item added together."""
+        out: dict[str, tuple[set[str], set[int]]] = {}
+        for line in self.lines:
+            for item in line.items:
+                kinds, units = out.setdefault(item, (set(), set()))
+                kinds.update(line.kinds)
+                units.update(line.unit_ids)
+        return out
+
+    def payload(self) -> dict:
+        """JSON-safe: what 「确认」 applies (``DutyService.apply_payload``)."""
+        return {"plan_id": self.plan_id,
+                "rows": [[item, sorted(k), sorted(u)] for item, (k, u) in sorted(self.merged().items())]}
+
+
+def resolve_item_ref(ref, items: Sequence[tuple[str, str]]) -> list[str]:  # noqa: ANN001
+    """The item ids an assignment_table.ItemRef names in a plan (``items``: (id, title) in order): ``1.2`` / ``一（二）`` by number; ``一、`` (a section) as all its
+    items; ``（二）广泛营造…`` / ``3、…`` / a bare title by the title (the best title match, when it
+    is clear); [] when nothing matches."""
+    ids = [i for i, _ in items]
+    key = ref.key
+    if key is not None and "." in key:
+        if key in ids:
+            return [key]
+    elif key is not None and ref.item is None:
+        inside = [i for i in ids if i.split(".")[0] == key]
+        if inside:
+            return inside
+    title = "".join((ref.title or "").split())
+    if len(title) < 2:
+        return []
+    from rapidfuzz import fuzz
+
+    scored = sorted(((max(fuzz.partial_ratio(title, t), fuzz.ratio(title, t)), i) for i, t in items), reverse=True)
+    if scored and scored[0][0] >= 80 and (len(scored) == 1 or scored[0][0] - scored[1][0] >= 5):
+        best = scored[0][1]
+        if ref.item is None or best.endswith(f".{ref.item}"):  # a number written beside it must agree
+            return [best]
+    return []
+
+
+def preview_table(rows, plan, resolve_units) -> AssignmentPreview:  # noqa: ANN001
+    """Resolve parsed rows (assignment_table.parse_assignment_rows) against ``plan`` (a PlanView)
+    and the live units (``resolve_units(refs) -> UnitRefs``, RosterService.resolve_unit_refs)."""
+    items = [(i.id, i.title) for i in plan.items]
+    out = AssignmentPreview(plan.id, [], [], [], [])
+    for r in rows:
+        found = resolve_item_ref(r.item, items)
+        if not found:
+            if r.item.raw:
+                out.unknown_items.append((r.row, r.item.raw))
+            continue
+        if not r.units:
+            out.empty.append((r.row, r.item.raw))
+            continue
+        refs = resolve_units(r.units)
+        for name in refs.unknown:
+            out.unknown_units.append((r.row, name, refs.suggestions.get(name, "")))
+        if refs.kinds or refs.units:
+            out.lines.append(AssignmentLine(r.row, found, tuple(refs.kinds), [u.id for u in refs.units],
+                                            [u.name for u in refs.units]))
+    return out

@@ -294,36 +294,46 @@ class PlanService:
         """Save a draft as the current plan of its year (the year's previous version, if any, is
         marked replaced and keeps its check-ins), optionally making it the active plan — all in one
         transaction."""
-        now = self.clock.now()
         with self._session() as s:
-            old = list(s.exec(select(Plan).where(Plan.year == draft.year, col(Plan.replaced_at).is_(None))))
-            was_active = any(p.active for p in old)
-            for p in old:
-                p.replaced_at = now
-                p.active = False
-                s.add(p)
-            row = Plan(year=draft.year, title=draft.title[:200], doc_number=(draft.doc_number or None),
-                       source_name=draft.source_name[:200], source_text=draft.source_text,
-                       document=json.dumps(draft.document, ensure_ascii=False), section_count=len(draft.sections),
-                       item_count=len(draft.items), created_by=created_by, created_at=now)
-            s.add(row)
-            s.flush()
-            if activate or was_active:
-                s.execute(sa.update(Plan).where(col(Plan.id) != row.id).values(active=False))
-                row.active, row.activated_at = True, now
-            if old:
-                from bot.models import Assignment
-
-                # the year's responsibilities carry over to the new version, for items it still has
-                keep = {i.id for i in draft.items}
-                for a in s.exec(select(Assignment).where(col(Assignment.plan_id).in_([p.id for p in old]))):
-                    if a.item_id in keep:
-                        s.add(Assignment(plan_id=row.id, item_id=a.item_id, unit_kind=a.unit_kind,
-                                         unit_id=a.unit_id, created_at=now))
+            pid = self.store_in(s, draft, created_by=created_by, activate=activate)
             s.commit()
-            pid = row.id
-        self._active = None
+        self.forget_active()
         return self.get(pid)
+
+    def store_in(self, s: Session, draft: PlanDraft, *, created_by: int | None = None, activate: bool = False) -> int:
+        """``store`` inside the caller's transaction ``s`` (e.g. a confirmed preview's); returns the
+        new plan's id. The caller commits, then calls ``forget_active``."""
+        now = self.clock.now()
+        old = list(s.exec(select(Plan).where(Plan.year == draft.year, col(Plan.replaced_at).is_(None))))
+        was_active = any(p.active for p in old)
+        for p in old:
+            p.replaced_at = now
+            p.active = False
+            s.add(p)
+        row = Plan(year=draft.year, title=draft.title[:200], doc_number=(draft.doc_number or None),
+                   source_name=draft.source_name[:200], source_text=draft.source_text,
+                   document=json.dumps(draft.document, ensure_ascii=False), section_count=len(draft.sections),
+                   item_count=len(draft.items), created_by=created_by, created_at=now)
+        s.add(row)
+        s.flush()
+        if activate or was_active:
+            s.execute(sa.update(Plan).where(col(Plan.id) != row.id).values(active=False))
+            row.active, row.activated_at = True, now
+        if old:
+            from bot.models import Assignment
+
+            # the year's responsibilities carry over to the new version, for items it still has
+            keep = {i.id for i in draft.items}
+            for a in s.exec(select(Assignment).where(col(Assignment.plan_id).in_([p.id for p in old]))):
+                if a.item_id in keep:
+                    s.add(Assignment(plan_id=row.id, item_id=a.item_id, unit_kind=a.unit_kind,
+                                     unit_id=a.unit_id, created_at=now))
+        s.flush()
+        return row.id
+
+    def forget_active(self) -> None:
+        """Re-read the active plan at the next use (after a change this process committed)."""
+        self._active = None
 
     def activate(self, plan_id: int) -> PlanView:
         """Make a stored (current) plan the active one. Raises PlanError('no_such_plan')."""
@@ -336,5 +346,5 @@ class PlanService:
             row.active, row.activated_at = True, now
             s.add(row)
             s.commit()
-        self._active = None
+        self.forget_active()
         return self.get(plan_id)

@@ -135,8 +135,10 @@ def help_text(is_admin: bool, bound: bool) -> str:
         "<b>可用命令</b>",
         "/ask 问题 — 查询工作要点，例：<code>/ask 光荣牌怎么挂</code>（私聊直接发问题也可以）",
         "/outline — 工作要点目录，点按钮查看各部分",
-        "/checkin — 分步登记进度；或一行登记：<code>/checkin 2.2 已完成 已组织慰问</code>",
+        "/checkin — 分步登记进度（可附照片或文件）；或一行登记：<code>/checkin 2.2 已完成 已组织慰问</code>；"
+        "<code>/checkin 2.2</code> 直接从选状态开始",
         "/mine — 本单位最近的填报（可更正最新一条）",
+        "/evidence 编号 — 重新查看某次填报的附件，例：<code>/evidence 12</code>",
         "/events — 近期活动",
         "/mute — 暂停活动提醒；/unmute — 恢复提醒",
         "/cancel — 退出当前操作",
@@ -156,6 +158,11 @@ def help_text(is_admin: bool, bound: bool) -> str:
             "/revoke 单位名称 — 作废未使用的邀请链接，例：<code>/revoke 龙城镇</code>",
             "/unit_rename 旧名 新名 — 单位改名，例：<code>/unit_rename 三合镇 三合街道</code>",
             "/unit_del 单位名称 — 删除没有成员的单位，例：<code>/unit_del 龙城镇</code>",
+            "/checkin_for 单位 事项 状态 说明 — 代填（电话报来的进度），例："
+            "<code>/checkin_for 龙城镇 2.2 已完成 已走访12户</code>",
+            "/plans — 各年度工作要点，切换当前启用的年度；导入新年度：把工作要点文件（.docx / .txt / .pdf）直接发给我",
+            "/assign 事项 责任单位 — 任务分解，例：<code>/assign 1.2 乡镇 街道</code>、<code>/assign 3.1 县人武部、县民政局</code>；"
+            "也可以直接发送任务分解表（.xlsx / .csv，列：事项、责任单位）",
             "/progress — 本期进度汇总，例：<code>/progress 2026-11</code>",
             "/export — 导出全部填报（Excel），例：<code>/export 2026-11</code>",
             "/chart — 进度图（PNG）",

@@ -63,20 +63,6 @@ def file_refused(reason: str, data: Mapping[str, object] | None = None) -> str:
     return head + "\n没有做任何改动。"
 
 
-def plan_not_yet(filename: str, kind: str) -> str:
-    """Placeholder for the work-plan route until the plans module is plugged in."""
-    return (f"📄 已收到文档「{esc(filename)}」（{esc(kind)}）。\n"
-            "从文档导入工作要点的功能还没有接入这一版本，文件没有保存，没有做任何改动。")
-
-
-def assignment_not_yet(filename: str, rows: int, unknown: list[str]) -> str:
-    """Placeholder for the 任务分解表 route until the apply step is plugged in."""
-    extra = ("\n其中没有对应单位的名称：" + "、".join(esc(u) for u in unknown[:20])
-             + ("等" if len(unknown) > 20 else "")) if unknown else ""
-    return (f"📋 「{esc(filename)}」是一份任务分解表（{rows} 行）。{extra}\n"
-            "应用任务分解表的功能还没有接入这一版本，没有做任何改动。")
-
-
 # --- previews awaiting 确认 -----------------------------------------------------------------------
 
 PENDING_CANCELLED = "已取消，没有做任何改动。"

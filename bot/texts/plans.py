@@ -135,6 +135,75 @@ def assign_show(item_id: str, title: str, kinds: Sequence[str], units: Sequence[
     return f"{duty_line(item_id, title, kinds, units)}（应报单位 {due_units} 个）"
 
 
-def assign_unknown_units(names: Sequence[str]) -> str:
+def assign_unknown_units(names: Sequence[str], suggestions: dict | None = None) -> str:
+    hints = [f"「{esc(n)}」是不是「{esc(suggestions[n])}」？" for n in names if suggestions and n in suggestions]
     return ("❌ 名册里没有这些单位：" + "、".join(f"「{esc(n)}」" for n in names)
+            + ("\n" + "；".join(hints) if hints else "")
             + "\n请检查名称（/units 查看名册），或先用 /invite 建立单位。没有做任何改变。")
+
+
+def assign_bad_item(typed: str, valid: Sequence[str]) -> str:
+    return (f"❌ 当前工作要点里没有事项「{esc(typed)}」。可用的事项编号：" + "、".join(esc(v) for v in valid)
+            + "\n\n" + ASSIGN_USAGE)
+
+
+def assign_overview(year: int, rows: Sequence) -> str:  # noqa: ANN001 - (item id, title, kinds, unit names)
+    if not rows:
+        return f"{year}年工作要点还没有任务分解：所有事项都要求所有单位填报。\n\n" + ASSIGN_USAGE
+    lines = [f"<b>{year}年工作要点的任务分解</b>（未列出的事项所有单位都要填报）："]
+    lines += [duty_line(i, t, k, u) for i, t, k, u in rows]
+    return "\n".join(lines) + "\n\n" + ASSIGN_USAGE
+
+
+def assignment_preview(filename: str, year: int, p, titles: dict, unit_names: dict) -> str:  # noqa: ANN001
+    """The preview of an uploaded 任务分解表 (duties.AssignmentPreview): per item who is
+    responsible, and every row that could not be used, with why."""
+    merged = p.merged()
+    lines = [f"📋 <b>任务分解表预览</b>：{esc(filename)}（{year}年工作要点，尚未生效）",
+             f"将设置 {len(merged)} 个事项的责任单位："]
+    for item in sorted(merged, key=lambda i: tuple(int(x) for x in i.split("."))):
+        kinds, unit_ids = merged[item]
+        names = [unit_names.get(u, str(u)) for u in sorted(unit_ids)]
+        everyone = set(kinds) >= {"乡镇", "街道", "成员单位"}
+        lines.append(duty_line(item, titles.get(item, ""), [] if everyone else sorted(kinds), [] if everyone else names))
+    if p.unknown_units:
+        lines.append("\n⚠️ <b>名册里没有这些单位</b>（不会新建，这些名字被忽略）：")
+        lines += [f"第{row}行：「{esc(name)}」" + (f"（是不是「{esc(sug)}」？）" if sug else "")
+                  for row, name, sug in p.unknown_units]
+    if p.unknown_items:
+        lines.append("\n⚠️ <b>没有对应事项的行</b>（被忽略）：")
+        lines += [f"第{row}行：「{esc(raw)}」" for row, raw in p.unknown_items]
+    if p.empty:
+        lines.append("\n⚠️ 没有写责任单位的行（被忽略）：" + "、".join(f"第{row}行" for row, _ in p.empty))
+    lines.append("\n点「确认」生效（列出的事项改按此表统计应报），或「取消」。未列出的事项不变。")
+    return "\n".join(lines)
+
+
+def assignment_nothing(filename: str, p) -> str:  # noqa: ANN001
+    head = f"❌ 任务分解表「{esc(filename)}」里没有可用的行，没有做任何改动。"
+    if p.unknown_items:
+        head += "\n没有对应事项：" + "、".join(f"第{r}行「{esc(x)}」" for r, x in p.unknown_items[:10])
+    if p.unknown_units:
+        head += "\n名册里没有：" + "、".join(f"「{esc(n)}」" for _, n, _ in p.unknown_units[:10])
+    return head
+
+
+def assignment_applied(year: int, n: int) -> str:
+    return f"✅ 任务分解已生效：{year}年工作要点的 {n} 个事项已设置责任单位。/progress 现在按应报单位统计。"
+
+
+def plan_document_refused(reason: str, filename: str) -> str:
+    """An uploaded document the knowledge reader cannot use (knowledge.DocumentError reasons)."""
+    why = {
+        "no_text": "这个 PDF 没有文字层（可能是扫描件），无法识别。请提供可复制文字的 PDF，或 .docx / .txt",
+        "empty": "文件是空的",
+        "unreadable": "文件无法读取或已损坏",
+        "doc_format": "这是旧版 Word（.doc）文件，请在 Word 或 WPS 中另存为 .docx 后再发送",
+        "unsupported": "不支持这种文件，请发送 .docx、.txt 或带文字层的 .pdf",
+        "not_a_plan": PLAN_ERRORS["not_a_plan"],
+        "too_large": "文件太大",
+    }.get(reason, reason)
+    return f"❌ 无法导入「{esc(filename)}」：{esc(why)}。工作要点没有任何改变。"
+
+
+PLAN_ENABLE = "启用"
