@@ -9,26 +9,31 @@ from collections.abc import Sequence
 
 from bot.texts.common import esc
 
-# parse warnings from the knowledge parser, by code (data keys as knowledge documents them)
+# parse warnings from the knowledge parser, by code (data as knowledge/parser.py gives it)
 _WARNINGS = {
-    "items_unnumbered": "第{section}部分有{count}个事项没有编号，已按段落识别",
-    "joined_across_blank": "有一行跨空行接续，已合并：「{excerpt}」",
-    "joined_broken_line": "有一行在句中断开，已合并：「{excerpt}」",
+    "items_unnumbered": "第{section}部分有事项没有编号（{items}），已按段落识别",
+    "joined_across_blank": "有一行跨空行接续，已合并：「…{end}」＋「{start}…」",
+    "joined_broken_line": "有一行在句中断开，已合并：「…{end}」＋「{start}…」",
     "section_without_items": "第{section}部分没有分项，整部分作为一条",
     "heading_without_numeral": "部分标题「{heading}」没有序号，已按第{section}部分识别",
-    "trailing_attachment": "末尾的附件说明「{excerpt}」不属于任何事项，已归入文件信息",
+    "trailing_attachment": "末尾的「{text}」不属于任何事项，已归入文件信息",
 }
 
 
 def warning_text(code: str, data: dict) -> str:
     """One parse warning in Chinese (plain text); unknown codes are shown as they are."""
+    from knowledge.numerals import int_to_cn
+
     template = _WARNINGS.get(code)
     if template is None:
         return code + (f"（{data}）" if data else "")
+    values = {k: ("、".join(map(str, v)) if isinstance(v, list) else str(v)) for k, v in data.items()}
+    if isinstance(data.get("section"), int):
+        values["section"] = int_to_cn(data["section"])
     try:
-        return template.format(**{k: str(v) for k, v in data.items()})
+        return template.format(**values)
     except (KeyError, IndexError):
-        return template.split("{")[0].rstrip("「：，") or code
+        return template.split("{")[0].rstrip("「：，（") or code
 
 
 def plan_preview_lines(draft, *, item_limit: int | None = None) -> list[str]:  # noqa: ANN001 - PlanDraft
