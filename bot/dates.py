@@ -46,6 +46,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import DateError
+from knowledge.numerals import cn_to_int
 
 DEFAULT_TIME = time(9, 0)
 MAX_YEARS = 2  # a date further ahead than this many calendar years is a typo
@@ -53,30 +54,14 @@ WEEKDAYS = "一二三四五六日"
 
 # --- numerals ------------------------------------------------------------------------------------
 
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4,
-              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUM = r"(?:\d{1,2}|[〇零一二两兩三四五六七八九十]{1,3})"  # 0-99 in digits or Chinese numerals
 _YEAR = r"(?:\d{4}|[〇零○一二三四五六七八九]{4})"
 
 
 def cn_int(text: str) -> int | None:
-    """``"20"``, ``"二十"``, ``"十二"``, ``"三十一"``, ``"二〇二六"`` -> int; None if not a numeral.
-    Covers what dates need (0-99, and years digit by digit)."""
-    if text.isdigit():
-        return int(text)
-    if not text or any(c not in _CN_DIGITS and c != "十" for c in text):
-        return None
-    if "十" not in text:  # digit by digit: 二〇二六, 九
-        value = 0
-        for c in text:
-            value = value * 10 + _CN_DIGITS[c]
-        return value
-    head, _, tail = text.partition("十")
-    if len(head) > 1 or len(tail) > 1 or "十" in tail:
-        return None
-    tens = _CN_DIGITS[head] if head else 1
-    ones = _CN_DIGITS[tail] if tail else 0
-    return tens * 10 + ones
+    """``"20"``, ``"二十"``, ``"三十一"``, ``"二〇二六"`` -> int (years read digit by digit); None if
+    not a numeral. knowledge.numerals.cn_to_int, the project's one numeral reader."""
+    return cn_to_int(text, positional=True)
 
 
 # --- the grammar ---------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import pytest
 
 from bot.services.assignment_table import (
-    cn_number,
     kinds_of_word,
     parse_assignment_rows,
     parse_item_ref,
@@ -16,6 +15,7 @@ from bot.services.assignment_table import (
     split_unit_refs,
 )
 from bot.services.intake import intake
+from knowledge.numerals import cn_to_int
 from tests.test_intake import xlsx
 
 
@@ -57,7 +57,7 @@ def test_item_references_as_tables_write_them(text, section, item, number, title
 def test_item_key_and_chinese_numbers():
     assert parse_item_ref("二、（三）").key == "2.3" and parse_item_ref("一、宣传").key == "1"
     assert parse_item_ref("（二）宣传").key is None and parse_item_ref("3").key is None
-    assert [cn_number(x) for x in ("一", "十", "十二", "二十", "二十三", "一百零五", "7", "甲")] == [
+    assert [cn_to_int(x) for x in ("一", "十", "十二", "二十", "二十三", "一百零五", "7", "甲")] == [
         1, 10, 12, 20, 23, 105, 7, None]
 
 

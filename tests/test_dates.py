@@ -201,6 +201,6 @@ def test_control_characters_and_full_width_are_cleaned():
 
 @pytest.mark.parametrize(("text", "value"), [("九", 9), ("十", 10), ("十二", 12), ("二十", 20), ("二十三", 23),
                                              ("三十一", 31), ("两", 2), ("二〇二六", 2026), ("07", 7), ("十十", None),
-                                             ("一百", None), ("", None)])
+                                             ("一百", 100), ("十百", None), ("", None)])
 def test_cn_int(text, value):
     assert cn_int(text) == value

@@ -18,30 +18,9 @@ from typing import Protocol
 
 from bot.services.intake import Table
 from bot.services.unit_names import KINDS, clean_unit_name, fold_text
+from knowledge.numerals import cn_to_int
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
 _CN = "零〇一二两三四五六七八九十百"
-
-
-def cn_number(text: str) -> int | None:
-    """一 → 1, 十二 → 12, 二十 → 20, 二十三 → 23, 一百零五 → 105; Arabic digits pass through;
-    None when ``text`` is not a number."""
-    if text.isdigit():
-        return int(text)
-    if not text or any(ch not in _CN for ch in text):
-        return None
-    total, current = 0, 0
-    for ch in text:
-        if ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        else:
-            current = _CN_DIGITS[ch]
-    return total + current
 
 
 @dataclass(frozen=True)
@@ -90,16 +69,16 @@ def parse_item_ref(text: str) -> ItemRef:
         return ItemRef(raw, section=int(m.group(1)), item=int(m.group(2)), title=m.group(3).strip())
     if m := _ORDINAL.match(s):
         item = m.group(2) or m.group(3)
-        return ItemRef(raw, section=cn_number(m.group(1)), item=cn_number(item) if item else None,
+        return ItemRef(raw, section=cn_to_int(m.group(1)), item=cn_to_int(item) if item else None,
                        title=m.group(4).strip())
     if m := _SECTION_ITEM.match(s):
-        return ItemRef(raw, section=cn_number(m.group(1)), item=cn_number(m.group(2)), title=m.group(3).strip())
+        return ItemRef(raw, section=cn_to_int(m.group(1)), item=cn_to_int(m.group(2)), title=m.group(3).strip())
     if m := _ITEM_ONLY.match(s):
-        return ItemRef(raw, item=cn_number(m.group(1)), title=m.group(2).strip())
+        return ItemRef(raw, item=cn_to_int(m.group(1)), title=m.group(2).strip())
     if m := _SECTION_ONLY.match(s):
-        return ItemRef(raw, section=cn_number(m.group(1)), title=m.group(2).strip())
+        return ItemRef(raw, section=cn_to_int(m.group(1)), title=m.group(2).strip())
     if m := _BARE_CN.match(s):
-        return ItemRef(raw, section=cn_number(m.group(1)))
+        return ItemRef(raw, section=cn_to_int(m.group(1)))
     if m := _ARABIC.match(s):
         return ItemRef(raw, number=int(m.group(1)), title=(m.group(2) or "").strip())
     return ItemRef(raw, title=s)

@@ -20,9 +20,9 @@ from bot.models import STATUSES, CheckIn, CheckinDraft, Evidence, Member, Unit
 from bot.periods import deadline_of, last_month, normalise_period, period_of
 from bot.services.duties import DutyService
 from bot.services.plans import Item, PlanService, PlanView
+from knowledge.numerals import cn_to_int
 
 MAX_NOTE = 500
-_CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 MAX_EVIDENCE = 5  # photos / documents per check-in (SPEC "Check-ins (additions)")
 # everyday words for the three statuses, compared after NFKC, lower case, spaces and final
 # punctuation removed; 未完成 / 没做完 are deliberately absent (not started, or under way?)
@@ -68,16 +68,6 @@ class Progress:
         """True when some item is not due from every unit (the plan has 任务分解)."""
         n = len(self.due)
         return any(c != n for c in self.due_count.values())
-
-
-def _cn_to_int(s: str) -> int | None:
-    if s.isdigit():
-        return int(s)
-    if s in _CN_NUM:
-        return _CN_NUM[s]
-    if len(s) == 2 and s[0] == "十" and s[1] in _CN_NUM:
-        return 10 + _CN_NUM[s[1]]
-    return None
 
 
 class CheckinService:
@@ -128,7 +118,7 @@ class CheckinService:
         m = re.fullmatch(r"([0-9一二三四五六七八九十]+)\s*[.\-、]?\s*\(?\s*([0-9一二三四五六七八九十]+)\s*\)?", t)
         if not m:
             return None
-        a, b = _cn_to_int(m.group(1)), _cn_to_int(m.group(2))
+        a, b = cn_to_int(m.group(1)), cn_to_int(m.group(2))
         if a is None or b is None:
             return None
         candidate = f"{a}.{b}"
