@@ -68,63 +68,54 @@ def _kb_for_year(plans, year: int | None):  # noqa: ANN001, ANN202
     return view, plans.kb(view.id)
 
 
-def cmd_ask(args: argparse.Namespace) -> int:
-    """``ask`` answered from the plans in the database (``--year``, or the year a question names)."""
+def _plan_kb(args: argparse.Namespace):  # noqa: ANN202
+    """(the database's PlanService or None, the knowledge base ``--year`` names or None). Prints
+    why and raises SystemExit(2) when ``--year`` cannot be served."""
     from bot.errors import PlanError
     from bot.texts.plans import plan_error
-    from knowledge import cli
+    from knowledge.cli import EXIT_ERROR
 
     if args.doc:
         if args.year is not None:
             _err("--doc 和 --year 只能用一个。")
-            return cli.EXIT_ERROR
-        return cli.cmd_ask(args)
+            raise SystemExit(EXIT_ERROR)
+        return None, None
     plans = _plans_if_any()
-    if plans is None:
-        if args.year is not None:
-            _err(plan_error("no_year_plan", {"year": args.year, "years": "（数据库尚未建立）"}))
-            return cli.EXIT_ERROR
-        return cli.cmd_ask(args)
+    if plans is None and args.year is not None:
+        _err(plan_error("no_year_plan", {"year": args.year, "years": "（数据库尚未建立）"}))
+        raise SystemExit(EXIT_ERROR)
+    if plans is None or args.year is None:
+        return plans, None
     try:
-        fixed = _kb_for_year(plans, args.year) if args.year is not None else None
+        return plans, _kb_for_year(plans, args.year)[1]
     except PlanError as exc:
         _err(plan_error(exc.reason, exc.data))
-        return cli.EXIT_ERROR
+        raise SystemExit(EXIT_ERROR) from None
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """``ask`` answered from the plans in the database (``--year``, or the year a question names)."""
+    from bot.texts.knowledge import quoting_plan
+    from knowledge import cli
+
+    plans, kb = _plan_kb(args)
+    if plans is None or kb is not None:
+        return cli.cmd_ask(args, kb=kb)
 
     def pick(question: str):  # noqa: ANN202
-        if fixed is not None:
-            return fixed[1], question, ""
         route = plans.route(question)
-        note = ""
-        if route.other:
-            note = f"（以下引自 {route.plan.year} 年工作要点；当前启用的是 {plans.active().year} 年）\n"
-        elif route.missing_year is not None:
-            note = f"（没有 {route.missing_year} 年的工作要点，以下引自当前启用的 {route.plan.year} 年工作要点）\n"
-        return plans.kb(route.plan.id), route.question, note
+        note = quoting_plan(route.plan.year, plans.active().year, route.missing_year)
+        return plans.kb(route.plan.id), route.question, note.replace("\n\n", "\n")
 
     return cli.cmd_ask(args, pick=pick)
 
 
 def cmd_outline(args: argparse.Namespace) -> int:
     """``outline`` of the active plan, or of ``--year``'s."""
-    from bot.errors import PlanError
-    from bot.texts.plans import plan_error
     from knowledge import cli
 
-    if args.doc:
-        return cli.cmd_outline(args)
-    plans = _plans_if_any()
-    if plans is None:
-        if args.year is not None:
-            _err(plan_error("no_year_plan", {"year": args.year, "years": "（数据库尚未建立）"}))
-            return cli.EXIT_ERROR
-        return cli.cmd_outline(args)
-    try:
-        _, kb = _kb_for_year(plans, args.year)
-    except PlanError as exc:
-        _err(plan_error(exc.reason, exc.data))
-        return cli.EXIT_ERROR
-    return cli.cmd_outline(args, kb=kb)
+    plans, kb = _plan_kb(args)
+    return cli.cmd_outline(args, kb=kb if kb is not None or plans is None else plans.kb())
 
 
 def _out(text: str) -> None:

@@ -174,9 +174,10 @@ FROM_DOCUMENT = "\n\n<b>文件中的相关内容：</b>\n"
 
 def quoting_plan(year: int, active_year: int, missing_year: int | None) -> str:
     """A first line when the answer does not come from the active plan as a matter of course:
-    it quotes another year's plan, or the year the question named has no plan."""
+    it quotes another year's plan, or the year the question named has no plan. Plain text (the
+    command line prints it too)."""
     if missing_year is not None:
         return f"📅 没有 {missing_year} 年的工作要点，以下引自当前启用的 {active_year} 年工作要点。\n\n"
     if year != active_year:
-        return f"📅 以下引自 <b>{year} 年</b>工作要点（当前启用的是 {active_year} 年）。\n\n"
+        return f"📅 以下引自 {year} 年工作要点（当前启用的是 {active_year} 年）。\n\n"
     return ""
