@@ -23,6 +23,7 @@ from bot.errors import BadInput, NotBound
 from bot.models import STATUSES
 from bot.services.checkins import DraftExpired
 from handlers.common import answer, edit_or_reply, is_private, keyboard, once, reply
+from handlers.push import push_one
 
 # conversation states (CheckinDraft.step)
 CHOOSING_ITEM, CHOOSING_STATUS, WRITING_NOTE, CONFIRMING = "item", "status", "note", "confirm"
@@ -190,9 +191,11 @@ async def mine(update: Update, context: BotContext) -> None:
 
 
 async def expire_drafts(context: BotContext) -> None:
-    """Job: tell users whose flow sat idle past the timeout that nothing was recorded."""
-    for d in context.services.checkins.expire_drafts():
-        await context.bot.send_message(d.chat_id, texts.CHECKIN_TIMEOUT)
+    """Job: tell users whose flow sat idle past the timeout that nothing was recorded (each through
+    push_one: one blocked user never costs the others their notice)."""
+    services = context.services
+    for d in services.checkins.expire_drafts():
+        await push_one(context.bot, d.chat_id, texts.CHECKIN_TIMEOUT, services.roster, services.pacer)
 
 
 def register(app: Application, *, group_flow: int) -> None:

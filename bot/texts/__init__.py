@@ -9,4 +9,5 @@ from bot.texts.common import _u16  # noqa: F401 - used by the broadcast report's
 from bot.texts.errors import *  # noqa: F403
 from bot.texts.events import *  # noqa: F403
 from bot.texts.knowledge import *  # noqa: F403
+from bot.texts.lifecycle import *  # noqa: F403
 from bot.texts.onboarding import *  # noqa: F403
