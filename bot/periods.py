@@ -13,6 +13,9 @@ _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 _TYPED_MONTH = re.compile(r"^(?:(\d{4})(?:[-/.]|年))?(\d{1,2})(?:月份?)?$")
 _TYPED_QUARTER = re.compile(r"^(?:(\d{4})(?:[-/.]|年)?)?(?:Q|第)([1-4一二三四])(?:季度?)?$", re.IGNORECASE)
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4}
+# years a period may name: the bot's records start long after 2000, and a year past 2099 is a typo
+# (``0000-01`` used to reach date(0, 1, 25) and end in 出了点问题)
+YEARS = range(2000, 2100)
 
 
 def period_of(moment: datetime, kind: str, tz: ZoneInfo) -> str:
@@ -35,7 +38,7 @@ def normalise_period(text: str, kind: str, year: int | None = None) -> str | Non
         if y is None and (year is None or "月" not in t):  # a bare "11" is not a period
             return None
         y_int = int(y) if y is not None else year
-        if not 1 <= month <= 12 or y_int is None:
+        if not 1 <= month <= 12 or y_int is None or y_int not in YEARS:
             return None
         if kind == "quarterly":
             return f"{y_int}-Q{(month - 1) // 3 + 1}"
@@ -47,7 +50,10 @@ def normalise_period(text: str, kind: str, year: int | None = None) -> str | Non
         if y is None and year is None:
             return None
         q = m.group(2)
-        return f"{int(y) if y is not None else year}-Q{_CN_DIGIT.get(q) or int(q)}"
+        y_int = int(y) if y is not None else year
+        if y_int not in YEARS:
+            return None
+        return f"{y_int}-Q{_CN_DIGIT.get(q) or int(q)}"
     return None
 
 
