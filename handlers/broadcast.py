@@ -228,6 +228,8 @@ def make_send(bot, roster=None):  # noqa: ANN001, ANN201
                 warnings.simplefilter("ignore")
                 raise RetryLater(retry_seconds(exc)) from exc
         except Forbidden as exc:
+            if roster is not None:  # the roster's own view of the chat (it caches who is active)
+                roster.mark_blocked(chat_id)
             raise RecipientBlocked(exc.message) from exc
         except ChatMigrated as exc:
             raise Rejected(f"group moved to {exc.new_chat_id}") from exc

@@ -84,7 +84,9 @@ class RosterService:
             return s.get(Chat, chat_id)
 
     # --- chat activity and migration (Telegram lifecycle; see handlers/lifecycle/membership.py) ---
-    SEEN_TTL = 600.0  # s a chat's known state is trusted before the database is asked again
+    # s a chat's known state is trusted before the database is asked again (another process may
+    # have marked it inactive meanwhile)
+    SEEN_TTL = 300.0
 
     def set_active(self, chat_id: int, active: bool) -> bool:
         """Mark a registered chat active (unblocked, re-added, wrote to us) or inactive (blocked,
@@ -150,8 +152,8 @@ class RosterService:
         """Move one column's ``old`` values to ``new``; rows that would break a unique key (primary
         key, unique constraint or index) that includes the column are deleted instead."""
         uniques = [list(c.columns) for c in table.constraints
-                   if isinstance(c, sa.PrimaryKeyConstraint | sa.UniqueConstraint) and column in c.columns]
-        uniques += [list(i.columns) for i in table.indexes if i.unique and column in i.columns]
+                   if isinstance(c, sa.PrimaryKeyConstraint | sa.UniqueConstraint) and column.name in c.columns]
+        uniques += [list(i.columns) for i in table.indexes if i.unique and column.name in i.columns]
         if not uniques:
             return s.execute(sa.update(table).where(column == old).values({column.name: new})).rowcount or 0
         pk = list(table.primary_key.columns)
@@ -160,7 +162,7 @@ class RosterService:
             match = sa.and_(*(c == row[c.name] for c in pk))
             clash = any(
                 s.execute(sa.select(sa.literal(1)).select_from(table).where(
-                    *((c == new) if c is column else (c == row[c.name]) for c in cols))).first()
+                    *((c == new) if c.name == column.name else (c == row[c.name]) for c in cols))).first()
                 for cols in uniques)
             if clash:
                 s.execute(sa.delete(table).where(match))

@@ -8,6 +8,7 @@ so a sender above that for long only builds a queue of answers that arrive minut
 that finds the bucket empty is dropped only while the same sender still has updates waiting: a
 user who waits for each answer is never throttled, however quickly they type. The first drop of an
 episode becomes the notice; the next notice needs a full bucket again (the user paused).
+"Waiting" means queued behind the sender's update being handled, not yet started.
 
 Why here and not in a handler group: handlers run when an update's turn comes, after the chat's
 earlier updates (handlers/lifecycle/ordering.py); only at arrival can a burst be told from a user
@@ -55,7 +56,7 @@ class FloodGate:
         self.notices = 0
 
     def admit(self, sender: int, *, waiting: int) -> str:
-        """Take one token for ``sender``; ``waiting``: its updates admitted and not yet finished."""
+        """Take one token for ``sender``; ``waiting``: its updates admitted and not yet started."""
         now = self._mono()
         b = self._buckets.get(sender)
         if b is None:

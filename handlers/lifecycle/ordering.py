@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
 
 from handlers.lifecycle.flood import DROP, NOTICE, FloodGate
@@ -70,7 +71,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self.on_flood = on_flood
         self._work = asyncio.Semaphore(workers)
         self._tails: dict[int, asyncio.Future[None]] = {}
-        self._pending: dict[int, int] = {}  # per sender: admitted, not finished
+        self._queued: dict[int, int] = {}  # per sender: admitted, waiting for their turn
 
     async def initialize(self) -> None:
         """Nothing to open; the queues live as long as their updates."""
@@ -87,29 +88,35 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         """Gate, then wait for the chat's previous update, then run with a worker slot."""
         sender = sender_key(update)
         if self.gate is not None and sender is not None:
-            verdict = self.gate.admit(sender, waiting=self._pending.get(sender, 0))
+            verdict = self.gate.admit(sender, waiting=self._queued.get(sender, 0))
             if verdict in (DROP, NOTICE):
                 _close(coroutine)
                 if verdict == NOTICE and self.on_flood is not None and isinstance(update, Update):
-                    await self._run(self.on_flood(update))
+                    await self._run(self._notice(update))
                 return
         key = order_key(update)
-        if sender is not None:
-            self._pending[sender] = self._pending.get(sender, 0) + 1
-        try:
-            if key is None:
-                await self._run(coroutine)
-                return
-            await self._in_order(key, coroutine)
-        finally:
-            if sender is not None:
-                left = self._pending.get(sender, 1) - 1
-                if left > 0:
-                    self._pending[sender] = left
-                else:
-                    self._pending.pop(sender, None)
+        if key is None:
+            await self._run(coroutine)
+            return
+        await self._in_order(key, sender, coroutine)
 
-    async def _in_order(self, key: int, coroutine: Awaitable[Any]) -> None:
+    async def _notice(self, update: Update) -> None:
+        assert self.on_flood is not None
+        try:
+            await self.on_flood(update)
+        except TelegramError as exc:  # a notice is a courtesy: never an error of the update
+            log.warning("flood notice to %s not sent: %s", order_key(update), exc)
+
+    def _queue(self, sender: int | None, delta: int) -> None:
+        if sender is None:
+            return
+        left = self._queued.get(sender, 0) + delta
+        if left > 0:
+            self._queued[sender] = left
+        else:
+            self._queued.pop(sender, None)
+
+    async def _in_order(self, key: int, sender: int | None, coroutine: Awaitable[Any]) -> None:
         loop = asyncio.get_running_loop()
         previous = self._tails.get(key)
         mine: asyncio.Future[None] = loop.create_future()
@@ -121,6 +128,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             if self._tails.get(key) is mine:
                 del self._tails[key]
 
+        self._queue(sender, +1)  # queued: counted by the flood gate until its turn comes
+        started = False
         try:
             if previous is not None and not previous.done():
                 try:
@@ -129,8 +138,12 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 except BaseException:
                     _close(coroutine)
                     raise
+            started = True
+            self._queue(sender, -1)
             await self._run(coroutine)
         finally:
+            if not started:
+                self._queue(sender, -1)
             if previous is not None and not previous.done():
                 previous.add_done_callback(done)  # cancelled early: still release after the previous
             else:
