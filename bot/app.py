@@ -70,9 +70,10 @@ PRIVATE_ONLY = [
 ]
 PRIVATE_ONLY_WITH_ARGUMENTS = ["start"]  # /start CODE binds; a bare /start in a group only greets
 
-# Flood gate (handlers/lifecycle/flood.py): a sender may send FLOOD_BURST updates at once, then
-# FLOOD_RATE per second (Telegram lets a bot send about one message a second into a chat).
-FLOOD_BURST, FLOOD_RATE = 12, 1.0
+# Flood gate (handlers/lifecycle/flood.py): a sender may send FLOOD_BURST updates at once and have
+# at most that many queued, then FLOOD_RATE per second; Telegram lets a bot answer about one a second
+# per chat, so only a sender far faster than that (or one who never waits) loses messages.
+FLOOD_BURST, FLOOD_RATE = 12, 2.0
 # updates handled at once across chats; matches the HTTP connection pool below
 WORKERS = 16
 

@@ -407,3 +407,45 @@ def test_remind_missing_goes_past_blocked_and_vanished_chats(emu, bot):
     assert "出了点问题" not in r.plain
 
 
+
+
+# --- the pure parts, with a clock of our own ----------------------------------------------------------------
+
+def test_flood_gate_episode_notice_once_and_reset_after_a_pause():
+    from handlers.lifecycle.flood import DROP, NOTICE, PASS, FloodGate
+
+    now = [0.0]
+    gate = FloodGate(burst=3, rate=1.0, monotonic=lambda: now[0])
+    verdicts = [gate.admit(7, waiting=i) for i in range(8)]  # eight at once, queued behind each other
+    assert verdicts == [PASS, PASS, PASS, NOTICE, DROP, DROP, DROP, DROP]
+    assert gate.admit(8, waiting=1) == PASS  # another sender has a bucket of its own
+    assert gate.admit(7, waiting=0) == PASS  # nothing of theirs queued: never dropped
+    assert gate.admit(7, waiting=1) == PASS  # the last token
+    assert gate.admit(7, waiting=1) == DROP  # empty bucket, the episode's notice already given
+    now[0] += 1.0
+    assert gate.admit(7, waiting=1) == PASS  # a token back
+    assert gate.admit(7, waiting=3) == DROP  # never more than a burst queued
+    now[0] += 10.0  # a pause: full bucket, a new episode may be told again
+    assert [gate.admit(7, waiting=1) for _ in range(4)] == [PASS, PASS, PASS, NOTICE]
+    assert (gate.notices, gate.dropped) == (2, 8)
+
+
+def test_cleaning_moves_entities_with_the_removed_characters(emu):
+    from telegram import Bot, Update
+
+    from handlers.lifecycle.cleaning import clean_update
+
+    text = "\x00/checkin\x00 😀\x07 @someone 说明\x1b"
+    raw = {"update_id": 1, "message": {
+        "message_id": 1, "date": 0, "chat": {"id": 7, "type": "private"}, "from": person(7, "张\x00三"),
+        "text": text, "entities": [{"type": "mention", "offset": 15, "length": 8}]}}
+    upd = Update.de_json(raw, Bot(emu.token, base_url=emu.base_url))
+    assert upd.message.parse_entities() == {upd.message.entities[0]: "@someone"}
+    clean = clean_update(upd)
+    assert clean.message.text == "/checkin 😀 @someone 说明"
+    assert list(clean.message.parse_entities().values()) == ["@someone"]
+    assert clean.effective_user.first_name == "张三"
+    plain = Update.de_json({**raw, "message": {**raw["message"], "text": "干净的", "entities": [],
+                                               "from": person(7, "张三")}},
+                           Bot(emu.token, base_url=emu.base_url))
+    assert clean_update(plain) is plain  # nothing to clean: no copy

@@ -2,13 +2,13 @@
 a user who sends far faster than Telegram lets the bot answer gets one 「太快」 notice and their
 excess updates are dropped; nobody else waits for them.
 
-The bucket holds ``burst`` updates and refills at ``rate`` per second: Telegram lets a bot send
+The bucket holds ``burst`` updates and refills at ``rate`` per second. Telegram lets a bot send
 about one message a second into one chat (core.telegram.org/bots/faq, "My bot is hitting limits"),
-so a sender above that for long only builds a queue of answers that arrive minutes late. An update
-that finds the bucket empty is dropped only while the same sender still has updates waiting: a
-user who waits for each answer is never throttled, however quickly they type. The first drop of an
-episode becomes the notice; the next notice needs a full bucket again (the user paused).
-"Waiting" means queued behind the sender's update being handled, not yet started.
+so a sender well above that only builds a queue of answers that arrive minutes late: besides the
+bucket, no sender may have more than ``burst`` updates queued. An update is dropped only while the
+same sender still has updates queued behind the one being handled — a user who waits for each
+answer is never throttled, however quickly they type. The first drop of an episode becomes the
+notice; the next notice needs a full bucket again (the user paused).
 
 Why here and not in a handler group: handlers run when an update's turn comes, after the chat's
 earlier updates (handlers/lifecycle/ordering.py); only at arrival can a burst be told from a user
@@ -39,8 +39,9 @@ class _Bucket:
 class FloodGate:
     """``admit(sender, waiting=n)`` -> PASS, NOTICE (drop it, tell the user once) or DROP.
 
-    ``burst``: updates a sender may send at once (ten questions typed quickly all get answers);
-    ``rate``: tokens per second. Telegram-free and synchronous: the processor calls it inline.
+    ``burst``: updates a sender may send at once (ten questions typed quickly all get answers), and
+    the most they may have queued; ``rate``: tokens per second; ``waiting``: the sender's updates
+    queued and not yet started. Telegram-free and synchronous: the processor calls it inline.
     """
 
     def __init__(self, *, burst: int = 12, rate: float = 1.0,
@@ -68,11 +69,11 @@ class FloodGate:
             b.stamp = now
             if b.tokens >= self.burst:
                 b.noticed = False  # paused long enough: a new episode may be told again
-        if b.tokens >= 1:
-            b.tokens -= 1
-            return PASS
         if waiting == 0:
             return PASS  # nothing of theirs is queued: answering this one delays nobody
+        if b.tokens >= 1 and waiting < self.burst:
+            b.tokens -= 1
+            return PASS
         self.dropped += 1
         if b.noticed:
             return DROP
