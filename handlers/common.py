@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot import texts
 from bot.context import BotContext
@@ -64,8 +66,11 @@ def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup 
 
 
 def retry_seconds(exc: RetryAfter) -> float:
-    """RetryAfter.retry_after in seconds (PTB gives an int now, a timedelta in a future major)."""
-    value = exc.retry_after
+    """RetryAfter.retry_after in seconds (PTB gives an int now, a timedelta in a future major; its
+    deprecation warning about that says nothing to an operator and is silenced here)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
     return float(value.total_seconds() if hasattr(value, "total_seconds") else value)  # type: ignore[union-attr]
 
 

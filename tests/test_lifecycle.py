@@ -123,20 +123,20 @@ def test_ten_quick_questions_are_answered_in_order_while_other_chats_go_on(emu, 
 
 def test_a_429_frees_the_worker_slot_for_other_chats(emu, bot):
     """Twenty chats (more than the 16 workers) all wait out a 3 s retry_after; a twenty-first chat
-    is answered long before that: only what must wait is held back."""
+    is answered before any of them: only what must wait is held back."""
     waiting = list(range(300, 320))
     for uid in waiting:
         emu.fail_next("sendMessage", 1, error_code=429, retry_after=3, chat_id=uid)
     mark = emu.mark()
     for uid in waiting:
         emu.user_message(uid, "ZQX00")
-    time.sleep(0.3)  # every one of them is now asleep in its retry_after
-    t0 = time.monotonic()
-    emu.user_message(99, "光荣牌怎么挂")
-    emu.wait_for(chat_id=99, contains="光荣牌", after=mark, timeout=10)
-    assert time.monotonic() - t0 < 2.0
-    for uid in waiting:  # and the waiting ones get their answer afterwards
+    eventually(lambda: len([r for r in emu.rejected if r[1].get("chat_id") in waiting]) == len(waiting))
+    emu.user_message(99, "光荣牌怎么挂")  # every one of the twenty is now asleep in its retry_after
+    answered = emu.wait_for(chat_id=99, contains="光荣牌", after=mark, timeout=15)
+    for uid in waiting:  # the waiting ones get their answer afterwards
         emu.wait_for(chat_id=uid, contains="ZQX00", after=mark, timeout=15)
+    sent = [ev for ev in emu.events[mark:] if ev.kind == "sent"]
+    assert sent[0].msg is answered, [ev.msg.chat_id for ev in sent[:3]]
 
 
 # --- 2. edits -------------------------------------------------------------------------------------------
@@ -343,10 +343,8 @@ def test_a_flood_gets_one_notice_and_delays_nobody_else(emu, bot, logs):
     mark = emu.mark()
     for i in range(200):
         emu.user_message(7, f"ZQF{i:03d}")
-    t0 = time.monotonic()
     emu.user_message(8, "光荣牌怎么挂")
-    emu.wait_for(chat_id=8, contains="光荣牌", after=mark, timeout=10)
-    other_latency = time.monotonic() - t0
+    other = emu.wait_for(chat_id=8, contains="光荣牌", after=mark, timeout=10)
     notice = emu.wait_for(chat_id=7, contains="太快", after=mark, timeout=10)
     emu.wait_idle(quiet=2.0, timeout=40)
     to_flooder = [ev.msg for ev in emu.events[mark:] if ev.kind == "sent" and ev.msg.chat_id == 7]
@@ -354,7 +352,10 @@ def test_a_flood_gets_one_notice_and_delays_nobody_else(emu, bot, logs):
     assert [m for m in to_flooder if "太快" in m.plain] == [notice]
     assert 5 <= len(answered) <= 20  # the burst allowance, not 200
     assert [m.plain.split("「")[1][:6] for m in answered] == sorted(m.plain.split("「")[1][:6] for m in answered)
-    assert other_latency < 1.5
+    # the other user's answer did not queue behind the flood: the flooder's answers leave at 1/s,
+    # and it came before the second of them
+    other_at = next(ev.index for ev in emu.events[mark:] if ev.msg is other)
+    assert other_at < next(ev.index for ev in emu.events[mark:] if ev.msg is answered[1])
     assert emu.self_inflicted_429 > 0  # the per-chat limit was met and waited out
     assert not [r for r in logs.records if r.levelno >= logging.ERROR]
     flood_waits = [r for r in logs.records if "429" in r.getMessage()]
