@@ -1,6 +1,16 @@
 """Worker slots of the update processor (handlers/lifecycle/ordering.py), and the one way to give
 a slot back while waiting: ``outside_update_slot()``. Kept apart so that handlers.common can use it
-without importing the processor."""
+without importing the processor.
+
+Why a 429 is waited out this way (handlers/common.py ``deliver``) rather than with PTB's
+AIORateLimiter or a per-chat send gate: AIORateLimiter halts *every* request of the bot for any
+RetryAfter and retries inside the handler, so one flooded chat holds back all chats and all update
+slots (its own docs say so), and it paces groups only, never a private chat; a proactive 1/s gate
+per chat would slow every multi-part answer (a /progress in five parts) to five seconds on real
+Telegram, where a private chat may take a short burst. Here the reply that met the 429 waits the
+retry_after Telegram gave — its chat's later updates wait behind it, which keeps their order —
+while its slot serves other chats; a 429 met by a bulk send pauses the shared Pacer instead
+(handlers/push.py), since there it means the overall limit."""
 
 from __future__ import annotations
 
