@@ -176,14 +176,18 @@ async def _renew_lease(context: BotContext) -> None:
 
 
 async def _set_commands(app: Application, settings: Settings) -> None:
-    """The command menu: users see theirs, admins (chat scope) see everything."""
+    """The command menu: users see theirs, admins (chat scope) see everything. One admin's
+    refusal ("chat not found": they never talked to the bot) does not cost the others their menu."""
     try:
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in USER_COMMANDS], scope=BotCommandScopeDefault())
-        for admin_id in settings.admin_ids:
+    except TelegramError as exc:
+        log.warning("could not set the command menu: %s", exc)
+    for admin_id in settings.admin_ids:
+        try:
             await app.bot.set_my_commands([BotCommand(c, d) for c, d in ADMIN_COMMANDS],
                                           scope=BotCommandScopeChat(admin_id))
-    except TelegramError as exc:  # an admin who never talked to the bot: "chat not found"
-        log.warning("could not set the command menu: %s", exc)
+        except TelegramError as exc:
+            log.warning("could not set the admin menu for %s: %s", admin_id, exc)
 
 
 def allowed_updates() -> list[str]:

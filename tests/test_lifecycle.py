@@ -450,3 +450,11 @@ def test_cleaning_moves_entities_with_the_removed_characters(emu):
                                                "from": person(7, "张三")}},
                            Bot(emu.token, base_url=emu.base_url))
     assert clean_update(plain) is plain  # nothing to clean: no copy
+
+
+def test_one_refused_command_menu_does_not_cost_the_others_theirs(emu, start_bot):
+    emu.fail_next("setMyCommands", 1, error_code=400, description="Bad Request: chat not found")
+    start_bot(admin_ids=f"{ADMIN},43")
+    for admin in (ADMIN, 43):
+        admins = [c["command"] for c in emu.current_commands({"type": "chat", "chat_id": admin}) or []]
+        assert "broadcast" in admins, admin
