@@ -455,6 +455,7 @@ def test_cleaning_moves_entities_with_the_removed_characters(emu):
 def test_one_refused_command_menu_does_not_cost_the_others_theirs(emu, start_bot):
     emu.fail_next("setMyCommands", 1, error_code=400, description="Bad Request: chat not found")
     start_bot(admin_ids=f"{ADMIN},43")
+    say(emu, 43, "/help", contains="/broadcast")
     for admin in (ADMIN, 43):
         admins = [c["command"] for c in emu.current_commands({"type": "chat", "chat_id": admin}) or []]
         assert "broadcast" in admins, admin
