@@ -41,6 +41,7 @@ def _logging(level: str, *, to_file: str | None = None, secrets: list[str] | Non
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "setup plugin …" at every start
 
 
 def _settings():  # noqa: ANN202
@@ -65,7 +66,8 @@ def _secrets(settings) -> list[str]:  # noqa: ANN001
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run the bot: long polling, or a webhook server with --webhook."""
+    """Run the bot: long polling, or a webhook server with --webhook. Start-up failures are one
+    line on stderr and a non-zero exit (bot/startup.py)."""
     settings = _settings()
     _logging(settings.log_level, secrets=_secrets(settings))
     if settings.telegram_bot_token is None:
@@ -75,18 +77,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     from telegram import Update
 
     from bot.app import build_application
+    from bot.startup import StartupError, check_bot_api, check_database, check_webhook
 
-    app = build_application(settings)
-    if args.webhook or settings.webhook_url:
-        if not settings.webhook_url:
-            print("WEBHOOK_URL 未设置 / is not set: webhook mode needs the public HTTPS URL.", file=sys.stderr)
-            return 2
+    webhook = bool(args.webhook or settings.webhook_url)
+    try:
+        if webhook:
+            check_webhook(settings)
+        engine = check_database(settings)
+        check_bot_api(settings)
+    except StartupError as exc:
+        print(f"启动失败 / cannot start: {exc}", file=sys.stderr)
+        return exc.code
+    app = build_application(settings, engine=engine)
+    if webhook:
         from urllib.parse import urlparse
 
+        assert settings.webhook_url is not None and settings.webhook_secret is not None
         app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
                         url_path=urlparse(settings.webhook_url).path.lstrip("/"),
                         webhook_url=settings.webhook_url,
-                        secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+                        secret_token=settings.webhook_secret.get_secret_value(),
                         allowed_updates=Update.ALL_TYPES)
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=10)

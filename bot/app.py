@@ -14,7 +14,16 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ChatMemberHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -59,6 +68,24 @@ ADMIN_COMMANDS = USER_COMMANDS + [
     ("assign", "任务分解（事项的责任单位）"),
 ]
 
+# Private-only commands (handlers/lifecycle/private.py): in a group they get one line with 「私聊」 and
+# nothing else runs. Binding, check-ins and every command that shows or changes the office's data.
+# A command added later that shows unit data or binds someone is listed here, nothing more.
+PRIVATE_ONLY = [
+    "checkin", "mine", "checkin_for", "evidence",                            # check-ins
+    "invite", "units", "unbind", "revoke", "unit_rename", "unit_del",        # roster
+    "progress", "export", "chart", "unanswered", "plans", "assign",          # the office's data
+    "remind_missing", "broadcast", "broadcasts",                             # pushes to every unit
+]
+PRIVATE_ONLY_WITH_ARGUMENTS = ["start"]  # /start CODE binds; a bare /start in a group only greets
+
+# Flood gate (handlers/lifecycle/flood.py): a sender may send FLOOD_BURST updates at once and have
+# at most that many queued, then FLOOD_RATE per second; Telegram lets a bot answer about one a second
+# per chat, so only a sender far faster than that (or one who never waits) loses messages.
+FLOOD_BURST, FLOOD_RATE = 12, 2.0
+# updates handled at once across chats; matches the HTTP connection pool below
+WORKERS = 16
+
 StartupHook = Callable[[Application], Awaitable[None]]
 
 
@@ -79,6 +106,12 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
         progress,
         start,
     )
+    from handlers.lifecycle import edits, membership, migration, senders
+    from handlers.lifecycle.application import LifecycleApplication
+    from handlers.lifecycle.flood import FloodGate, flood_notice
+    from handlers.lifecycle.ordering import ChatOrderedProcessor
+    from handlers.lifecycle.private import GroupGuard
+
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to build the application")
     clock = clock or Clock()
@@ -104,16 +137,19 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
             services.lease.release()
         engine.dispose()
 
+    processor = ChatOrderedProcessor(WORKERS, gate=FloodGate(burst=FLOOD_BURST, rate=FLOOD_RATE),
+                                     on_flood=flood_notice)
     app = (
         ApplicationBuilder()
+        .application_class(LifecycleApplication)  # cleans every update's text first
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
-        .base_file_url(settings.telegram_base_url.replace("/bot", "/file/bot"))
+        .base_file_url(settings.telegram_base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(16)
-        .connection_pool_size(16)
+        .concurrent_updates(processor)  # each chat in order, chats concurrently, flood gate
+        .connection_pool_size(WORKERS)
         .pool_timeout(30)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -121,12 +157,28 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     )
     app.bot_data["settings"] = settings
 
-    # Handler groups, in the order PTB runs them for each update:
-    #  -1  nothing yet (reserved for update-wide checks)
+    # Telegram's update lifecycle, before any handler (handlers/lifecycle/, one module per concern):
+    #  processor  ChatOrderedProcessor: flood gate at arrival, then each chat's updates in order
+    #  app class  LifecycleApplication: NUL and other control characters removed from the text
+    # Handler groups, in the order PTB runs them for each update (first match wins in a group):
+    #  -50  my_chat_member (blocked/unblocked, removed/re-added) and group→supergroup migration:
+    #       recorded, then the update stops
+    #  -40  senders that are not a person (channels, anonymous admins, other bots): stop
+    #  -30  edits: an edited command, caption or file stops (never a second side effect)
+    #  -20  groups: private-only commands refused (PRIVATE_ONLY), /cmd@otherbot and text not
+    #       mentioning us exactly stop
+    #  -10  a private message or button press marks its chat active (never stops)
     #   0  commands and buttons of every module (first match wins inside a group)
     #   1  a check-in draft waiting for its note takes plain text (stops the update when it does)
     #   2  documents go to the one file door (handlers/files.py) before the question handler's media
     #      catch-all; any remaining private text (or a group message mentioning the bot) is a question
+    app.add_handler(ChatMemberHandler(membership.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER), group=-50)
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migration.on_migrate), group=-50)
+    app.add_handler(MessageHandler(senders.NOT_A_PERSON, senders.refuse_non_person), group=-40)
+    app.add_handler(MessageHandler(edits.REPEATS_NOTHING, edits.ignore_edit), group=-30)
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & (filters.COMMAND | filters.TEXT | filters.CAPTION),
+                                   GroupGuard(PRIVATE_ONLY, PRIVATE_ONLY_WITH_ARGUMENTS)), group=-20)
+    app.add_handler(TypeHandler(Update, membership.private_activity), group=-10)
     start.register(app)
     cancel.register(app)
     pending.register(app)  # 确认/取消 of every stored preview (uploads, /unbind, /unit_del)
@@ -148,14 +200,18 @@ async def _renew_lease(context: BotContext) -> None:
 
 
 async def _set_commands(app: Application, settings: Settings) -> None:
-    """The command menu: users see theirs, admins (chat scope) see everything."""
+    """The command menu: users see theirs, admins (chat scope) see everything. One admin's
+    refusal ("chat not found": they never talked to the bot) does not cost the others their menu."""
     try:
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in USER_COMMANDS], scope=BotCommandScopeDefault())
-        for admin_id in settings.admin_ids:
+    except TelegramError as exc:
+        log.warning("could not set the command menu: %s", exc)
+    for admin_id in settings.admin_ids:
+        try:
             await app.bot.set_my_commands([BotCommand(c, d) for c, d in ADMIN_COMMANDS],
                                           scope=BotCommandScopeChat(admin_id))
-    except TelegramError as exc:  # an admin who never talked to the bot: "chat not found"
-        log.warning("could not set the command menu: %s", exc)
+        except TelegramError as exc:
+            log.warning("could not set the admin menu for %s: %s", admin_id, exc)
 
 
 def allowed_updates() -> list[str]:

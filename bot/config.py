@@ -5,17 +5,22 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-_OFFSET = re.compile(r"^\s*(\d+)\s*([dhm])\s*$", re.IGNORECASE)
+_OFFSET = re.compile(r"^\s*(\d{1,7})\s*([dhm])\s*$", re.IGNORECASE)
 _UNIT = {"d": "days", "h": "hours", "m": "minutes"}
+# A reminder further ahead than a quarter is a plan, not a reminder; the bound also keeps every
+# "event time - offset" computation far from datetime's limits (999999d overflowed at each sweep).
+MAX_OFFSET = timedelta(days=90)
 
 
 def parse_offsets(raw: str) -> list[timedelta]:
-    """Parse ``7d,1d,2h`` into timedeltas, longest first; raises ValueError on bad input."""
+    """Parse ``7d,1d,2h`` into timedeltas, longest first; each between 1 minute and MAX_OFFSET
+    (90 days). Raises ValueError with a one-line reason on bad input."""
     out: set[timedelta] = set()
     for part in raw.split(","):
         if not part.strip():
@@ -23,7 +28,11 @@ def parse_offsets(raw: str) -> list[timedelta]:
         m = _OFFSET.match(part)
         if not m or int(m.group(1)) == 0:
             raise ValueError(f"bad reminder offset {part.strip()!r}: use e.g. 7d, 2h or 30m")
-        out.add(timedelta(**{_UNIT[m.group(2).lower()]: int(m.group(1))}))
+        delta = timedelta(**{_UNIT[m.group(2).lower()]: int(m.group(1))})
+        if delta > MAX_OFFSET:
+            raise ValueError(f"reminder offset {part.strip()!r} is more than 90 days before the event: "
+                             "use at most 90d")
+        out.add(delta)
     if not out:
         raise ValueError("REMINDER_OFFSETS is empty: use e.g. 7d,1d,2h")
     return sorted(out, reverse=True)
@@ -89,6 +98,25 @@ class Settings(BaseSettings):
         parse_offsets(v)
         return v
 
+    @field_validator("telegram_base_url")
+    @classmethod
+    def _base_url(cls, v: str) -> str:
+        """The token is appended to this URL (``…/bot`` + ``TOKEN/getMe``): anything but an http(s)
+        URL whose path ends in ``/bot`` glues the token to the host or port. The value is never
+        echoed whole (an operator may have pasted the token into it)."""
+        v = v.strip().rstrip("/")
+        try:
+            parts = urlsplit(v)
+            parts.port  # noqa: B018 - raises ValueError on a malformed port
+        except ValueError:
+            raise ValueError("is not a valid URL: use e.g. https://api.telegram.org/bot") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL, e.g. https://api.telegram.org/bot") from None
+        if not parts.path.endswith("/bot") or parts.query or parts.fragment:
+            shown = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+            raise ValueError(f"must end with /bot (the token is appended to it), e.g. {shown}/bot")
+        return v
+
     @field_validator("checkin_period")
     @classmethod
     def _period(cls, v: str) -> str:
@@ -109,6 +137,19 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, v: SecretStr | None) -> SecretStr | None:
+        """Telegram's secret_token: 1-256 characters A-Z a-z 0-9 _ - (Bot API, setWebhook)."""
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", v.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's secret_token)")
+        return v
+
+    @property
+    def telegram_base_file_url(self) -> str:
+        """Where files are downloaded: the base URL with its final ``/bot`` made ``/file/bot``."""
+        return self.telegram_base_url.removesuffix("/bot") + "/file/bot"
 
     @property
     def tz(self) -> ZoneInfo:

@@ -14,7 +14,10 @@ _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 _TYPED_MONTH = re.compile(r"^(?:(\d{4})(?:[-/.]|年))?(\d{1,2})(?:月份?)?$")
 _TYPED_QUARTER = re.compile(r"^(?:(\d{4})(?:[-/.]|年)?)?(?:Q|第)([1-4一二三四])(?:季度?)?$", re.IGNORECASE)
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4}
-FIRST_YEAR = 2000  # no 双拥 check-in period before this; "0000-01" is a typo, not a period
+# years a period may name: no 双拥 check-in period before 2000 ("0000-01" is a typo, not a period,
+# and used to reach date(0, 1, 25)), and a year past 2099 is a typo too
+YEARS = range(2000, 2100)
+FIRST_YEAR = YEARS.start
 _NUM = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
 _YEAR = r"(\d{4}|[〇零○一二三四五六七八九]{4})"
 _ANY_MONTH = re.compile(rf"^(?:{_YEAR}(?:[-/.]|年))?{_NUM}(?:月份?)?$")
@@ -43,7 +46,7 @@ def normalise_period(text: str, kind: str, year: int | None = None) -> str | Non
         if y is None and (year is None or "月" not in t):  # a bare "11" is not a period
             return None
         y_int = int(y) if y is not None else year
-        if not 1 <= month <= 12 or y_int is None or y_int < FIRST_YEAR:
+        if not 1 <= month <= 12 or y_int is None or y_int not in YEARS:
             return None
         if kind == "quarterly":
             return f"{y_int}-Q{(month - 1) // 3 + 1}"
@@ -56,7 +59,7 @@ def normalise_period(text: str, kind: str, year: int | None = None) -> str | Non
             return None
         q = m.group(2)
         y_int = int(y) if y is not None else year
-        if y_int is None or y_int < FIRST_YEAR:
+        if y_int not in YEARS:
             return None
         return f"{y_int}-Q{_CN_DIGIT.get(q) or int(q)}"
     return None

@@ -19,7 +19,7 @@ from bot.models import PendingAction
 from bot.services.intake import Upload
 from bot.services.roster import RosterService, invite_link, invite_workbook
 from bot.services.unit_names import clean_unit_name
-from handlers.common import admin_only, args_text, is_private, once, private_only, reply
+from handlers.common import admin_only, args_text, once, reply
 from handlers.files import register_route
 from handlers.pending import close_preview, confirm_markup, register_confirm
 from handlers.push import push_many
@@ -37,9 +37,6 @@ def _expires(context: BotContext, moment: datetime) -> str:
 @once
 async def invite(update: Update, context: BotContext) -> None:
     """/invite 单位名称 — or several, one per line or separated by 、，,；; — one link per unit."""
-    if not is_private(update):  # a single-use link posted in a group is anybody's
-        await reply(update, texts.INVITE_PRIVATE_ONLY)
-        return
     text = args_text(update)
     if not text:
         await reply(update, texts.INVITE_USAGE)
@@ -55,7 +52,6 @@ async def invite(update: Update, context: BotContext) -> None:
 
 
 @admin_only
-@private_only
 async def units(update: Update, context: BotContext) -> None:
     """Roster: each unit, its bound members, last check-in."""
     await reply(update, texts.roster(context.services.roster.roster(), context.settings.tz))
@@ -96,7 +92,6 @@ async def confirm_import(update: Update, context: BotContext, action: PendingAct
 # --- leaving members, invites, names, deletion -------------------------------------------------------
 
 @admin_only
-@private_only
 async def unbind(update: Update, context: BotContext) -> None:
     """/unbind 单位名称 [成员姓名或ID]: preview, then 「确认」 removes them."""
     text = args_text(update)
@@ -124,7 +119,6 @@ async def confirm_unbind(update: Update, context: BotContext, action: PendingAct
 
 
 @admin_only
-@private_only
 @once
 async def revoke(update: Update, context: BotContext) -> None:
     """/revoke 单位名称: void the unit's unused invites."""
@@ -137,7 +131,6 @@ async def revoke(update: Update, context: BotContext) -> None:
 
 
 @admin_only
-@private_only
 @once
 async def unit_rename(update: Update, context: BotContext) -> None:
     """/unit_rename 旧名 新名."""
@@ -152,7 +145,6 @@ async def unit_rename(update: Update, context: BotContext) -> None:
 
 
 @admin_only
-@private_only
 async def unit_del(update: Update, context: BotContext) -> None:
     """/unit_del 单位名称: preview, then 「确认」 deletes a unit with no members."""
     text = args_text(update)

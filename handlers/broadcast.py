@@ -43,7 +43,8 @@ from bot.services.broadcast import (
     audience_unit_id,
 )
 from handlers.cancel import canceller
-from handlers.common import admin_only, args_text, keyboard, once, reply, retry_seconds
+from handlers.common import admin_only, answer, args_text, keyboard, once, reply, retry_seconds
+from handlers.lifecycle.migration import send_following
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +153,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     q = update.callback_query
     m = _DATA.match(q.data or "")
     if m is None or q.message is None:
-        await q.answer(texts.BC_REFUSED["unknown"], show_alert=True)
+        await answer(update, texts.BC_REFUSED["unknown"], alert=True)
         return
     kind, bid, arg = m.group(1), int(m.group(2)), m.group(3)
     chat_id, message_id = q.message.chat.id, q.message.message_id
@@ -162,29 +163,29 @@ async def on_button(update: Update, context: BotContext) -> None:
         if kind == "ok":
             b = svc.confirm(broadcast_id=bid, user_id=update.effective_user.id, chat_id=chat_id,
                             message_id=message_id)
-            await q.answer(texts.BC_STARTED)
+            await answer(update, texts.BC_STARTED)
             sender: BroadcastSender | None = context.bot_data.get(SENDER)
             if sender is not None:
                 sender.kick(hold_chat=chat_id)
             await _edit(context, b, texts.bc_progress(b.id, b.text, Figures(total=b.total)), None)
         elif kind == "no":
             svc.cancel(broadcast_id=bid, chat_id=chat_id, message_id=message_id)
-            await q.answer(texts.CANCELLED)
+            await answer(update, texts.CANCELLED)
             await q.edit_message_text(texts.BC_CANCELLED)
         elif kind == "a":
             current = svc.get(bid)
             audience = current.audience if (arg == "keep" and current) else (arg or "")
             if current is not None and current.audience == audience and current.status == "draft" \
                     and q.message.reply_markup == _preview_markup(services, current):
-                await q.answer(texts.BC_AUDIENCE_SAME)
+                await answer(update, texts.BC_AUDIENCE_SAME)
                 return
             b = svc.set_audience(broadcast_id=bid, audience=audience, chat_id=chat_id, message_id=message_id)
-            await q.answer()
+            await answer(update)
             await _show_preview(q, services, b)
         elif kind == "u":
             b = svc.set_audience(broadcast_id=bid, audience=f"unit:{arg}", chat_id=chat_id,
                                  message_id=message_id)
-            await q.answer()
+            await answer(update)
             await _show_preview(q, services, b)
         elif kind == "ul":
             b = svc.get(bid)
@@ -192,17 +193,17 @@ async def on_button(update: Update, context: BotContext) -> None:
                 raise BroadcastRefused("unknown" if b is None else
                                        ("not_preview" if b.status == "draft" else b.status))
             markup, page, pages = _units_markup(services, b, int(arg or 0))
-            await q.answer()
+            await answer(update)
             text = texts.bc_pick_unit(b.id, svc.count(b.audience), _audience_label(services, b.audience),
                                       page, pages)
             await q.edit_message_text(text, reply_markup=markup)
         elif kind == "f":
             if svc.get(bid) is None:
                 raise BroadcastRefused("unknown")
-            await q.answer()
+            await answer(update)
             await reply(update, texts.bc_failures(bid, svc.failures(bid)))
     except BroadcastRefused as exc:
-        await q.answer(texts.BC_REFUSED.get(exc.reason, texts.BC_REFUSED["unknown"]), show_alert=True)
+        await answer(update, texts.BC_REFUSED.get(exc.reason, texts.BC_REFUSED["unknown"]), alert=True)
 
 
 async def _show_preview(q, services: Services, b: Broadcast) -> None:  # noqa: ANN001
@@ -213,17 +214,23 @@ async def _show_preview(q, services: Services, b: Broadcast) -> None:  # noqa: A
 
 # --- the sender's Telegram side ------------------------------------------------------------------------
 
-def make_send(bot):  # noqa: ANN001, ANN201
-    """``send(chat_id, html)`` for the sender: python-telegram-bot's errors become outcomes."""
+def make_send(bot, roster=None):  # noqa: ANN001, ANN201
+    """``send(chat_id, html)`` for the sender: python-telegram-bot's errors become outcomes; a group
+    that moved to a supergroup is followed (``roster``) and sent to at its new id."""
 
     async def send(chat_id: int, text: str) -> None:
+        async def one(target: int) -> object:
+            return await bot.send_message(target, text)
+
         try:
-            await bot.send_message(chat_id, text)
+            await send_following(chat_id, one, roster=roster)
         except RetryAfter as exc:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 raise RetryLater(retry_seconds(exc)) from exc
         except Forbidden as exc:
+            if roster is not None:  # the roster's own view of the chat (it caches who is active)
+                roster.mark_blocked(chat_id)
             raise RecipientBlocked(exc.message) from exc
         except ChatMigrated as exc:
             raise Rejected(f"group moved to {exc.new_chat_id}") from exc
@@ -310,7 +317,7 @@ def register(app: Application):  # noqa: ANN201
 
     async def startup(app: Application) -> None:
         services: Services = app.bot_data["services"]
-        sender = BroadcastSender(services.broadcasts, make_send(app.bot), render,
+        sender = BroadcastSender(services.broadcasts, make_send(app.bot, services.roster), render,
                                  rate=services.settings.broadcast_rate, chat_gap=CHAT_GAP,
                                  pacer=services.pacer,
                                  max_in_flight=MAX_IN_FLIGHT,

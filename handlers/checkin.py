@@ -29,12 +29,11 @@ from handlers.common import (
     app_error,
     display_name,
     edit_or_reply,
-    is_private,
     keyboard,
     once,
     reply,
 )
-from handlers.push import push_many
+from handlers.push import push_many, push_one
 
 # conversation states (CheckinDraft.step)
 CHOOSING_ITEM, CHOOSING_STATUS, WRITING_NOTE, CONFIRMING = "item", "status", "note", "confirm"
@@ -73,9 +72,6 @@ async def checkin(update: Update, context: BotContext) -> None:
     item = svc.resolve_item(context.args[0]) if len(context.args or ()) == 1 else None
     if context.args and item is None:
         await oneline(update, context)
-        return
-    if not is_private(update):
-        await reply(update, texts.PRIVATE_ONLY)
         return
     d = svc.start_draft(user_id=update.effective_user.id, chat_id=update.effective_chat.id, item_id=item)
     if item is not None:
@@ -307,9 +303,11 @@ async def cancel_flow(update: Update, context: BotContext) -> str | None:
 
 
 async def expire_drafts(context: BotContext) -> None:
-    """Job: tell users whose flow sat idle past the timeout that nothing was recorded."""
-    for d in context.services.checkins.expire_drafts():
-        await context.bot.send_message(d.chat_id, texts.CHECKIN_TIMEOUT)
+    """Job: tell users whose flow sat idle past the timeout that nothing was recorded (each through
+    push_one: one blocked user never costs the others their notice)."""
+    services = context.services
+    for d in services.checkins.expire_drafts():
+        await push_one(context.bot, d.chat_id, texts.CHECKIN_TIMEOUT, services.roster, services.pacer)
 
 
 def register(app: Application, *, group_flow: int) -> None:

@@ -5,17 +5,23 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
-from telegram.error import RetryAfter
+from telegram.error import RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot import texts
 from bot.context import BotContext
 from bot.errors import AppError
+from handlers.lifecycle.migration import send_following
+from handlers.lifecycle.slots import outside_update_slot
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Handler = Callable[[Update, BotContext], Awaitable[None]]
 MAX_CALLBACK = 64
@@ -25,7 +31,10 @@ _answered: dict[str, None] = {}
 
 
 async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer the update's callback query once (Telegram refuses a second answer)."""
+    """Answer the update's callback query once (Telegram refuses a second answer). Never raises:
+    the acknowledgement only stops the button's spinner, and Telegram refuses it for reasons that
+    say nothing about the press itself (400 "query is too old and response timeout expired or
+    query ID is invalid" after ~15 s, a network error), so the button's action always goes on."""
     q = update.callback_query
     if q is None or q.id in _answered:
         return
@@ -33,7 +42,13 @@ async def answer(update: Update, text: str | None = None, *, alert: bool = False
     if len(_answered) > 10_000:  # keep the memory bounded: forget the oldest
         for key in list(_answered)[:5_000]:
             del _answered[key]
-    await q.answer(text, show_alert=alert)
+    try:
+        await q.answer(text, show_alert=alert)
+    except RetryAfter as exc:
+        log.warning("callback answer refused by flood control (retry after %.0fs); the press goes on",
+                    retry_seconds(exc))
+    except TelegramError as exc:
+        log.info("callback answer refused (%s); the press goes on", exc.message)
 
 
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
@@ -51,9 +66,36 @@ def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup 
 
 
 def retry_seconds(exc: RetryAfter) -> float:
-    """RetryAfter.retry_after in seconds (PTB gives an int now, a timedelta in a future major)."""
-    value = exc.retry_after
+    """RetryAfter.retry_after in seconds (PTB gives an int now, a timedelta in a future major; its
+    deprecation warning about that says nothing to an operator and is silenced here)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
     return float(value.total_seconds() if hasattr(value, "total_seconds") else value)  # type: ignore[union-attr]
+
+
+# how long a reply keeps waiting out 429s before it is given up (logged, not raised)
+MAX_FLOOD_WAIT = 60.0
+
+
+async def deliver(chat_id: int, call: Callable[[int], Awaitable[T]]) -> T | None:
+    """``await call(chat_id)`` the way every reply is sent: a 429 waits its retry_after — giving
+    the update's worker slot to other chats meanwhile (handlers/lifecycle/slots.py), so only this
+    chat is held back — and is logged as one WARNING line; a group that moved to a supergroup is
+    followed (handlers/lifecycle/migration.py). None when flood control outlasts MAX_FLOOD_WAIT."""
+    waited = 0.0
+    while True:
+        try:
+            return await send_following(chat_id, call)
+        except RetryAfter as exc:
+            seconds = retry_seconds(exc)
+            if waited + seconds > MAX_FLOOD_WAIT:
+                log.warning("429 for chat %s: gave up a reply after waiting %.0fs", chat_id, waited)
+                return None
+            log.warning("429 for chat %s: reply waits %.0fs (retry_after)", chat_id, seconds)
+            async with outside_update_slot():
+                await asyncio.sleep(seconds)
+            waited += seconds
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
@@ -61,18 +103,16 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
     chat = update.effective_chat
     if chat is None:
         return None
+    bot = update.get_bot()
     parts = texts.split(text) or [texts.GENERIC_ERROR]
     sent = None
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
-        for attempt in range(3):  # a long reply in many parts may meet the per-chat limit: wait, go on
-            try:
-                sent = await chat.send_message(part, reply_markup=markup if last else None)
-                break
-            except RetryAfter as exc:
-                if attempt == 2:
-                    raise
-                await asyncio.sleep(retry_seconds(exc))
+
+        async def send(chat_id: int, part: str = part, last: bool = last) -> Message:
+            return await bot.send_message(chat_id, part, reply_markup=markup if last else None)
+
+        sent = await deliver(chat.id, send)
     return sent
 
 
@@ -81,7 +121,13 @@ async def edit_or_reply(update: Update, text: str, markup: InlineKeyboardMarkup 
     q = update.callback_query
     parts = texts.split(text)
     if q is not None and q.message is not None and len(parts) == 1:
-        await q.edit_message_text(parts[0], reply_markup=markup)
+        message_id = q.message.message_id
+
+        async def edit(chat_id: int) -> object:
+            return await update.get_bot().edit_message_text(parts[0], chat_id=chat_id, message_id=message_id,
+                                                            reply_markup=markup)
+
+        await deliver(q.message.chat.id, edit)
     else:
         await reply(update, text, markup)
 
@@ -108,23 +154,6 @@ def admin_only(func: Handler) -> Handler:
                 await answer(update, texts.ADMIN_ONLY, alert=True)
             else:
                 await reply(update, texts.ADMIN_ONLY)
-            return
-        await func(update, context)
-
-    return wrapper
-
-
-def private_only(func: Handler) -> Handler:
-    """In a group, supergroup or channel: say 「私聊」 and do nothing else (SPEC.md "Telegram
-    behaviour": admin data and roster commands work only in a private chat)."""
-
-    @functools.wraps(func)
-    async def wrapper(update: Update, context: BotContext) -> None:
-        if not is_private(update):
-            if update.callback_query:
-                await answer(update, texts.PRIVATE_ONLY_ALERT, alert=True)
-            else:
-                await reply(update, texts.PRIVATE_ONLY_COMMAND)
             return
         await func(update, context)
 

@@ -1,4 +1,5 @@
-"""The one global error handler: domain errors become Chinese text; bugs are logged with the
+"""The one global error handler: domain errors become Chinese text; Telegram's lifecycle errors are
+one WARNING line each (flood control, a blocked chat, a group that moved); bugs are logged with the
 traceback and the user gets a polite message; the bot keeps running."""
 
 from __future__ import annotations
@@ -6,12 +7,13 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.error import ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import texts
 from bot.context import BotContext
 from bot.errors import AppError
-from handlers.common import answer, app_error, reply
+from handlers.common import answer, app_error, reply, retry_seconds
+from handlers.lifecycle.migration import follow
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +27,17 @@ async def on_error(update: object, context: BotContext) -> None:
         except TelegramError:
             log.warning("could not send the error text for update %s", update.update_id)
         return
-    if isinstance(exc, Forbidden) and isinstance(update, Update) and update.effective_chat:
-        context.services.roster.mark_blocked(update.effective_chat.id)
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if isinstance(exc, RetryAfter):  # a send outside reply() met flood control: nothing is broken
+        log.warning("429 while handling update %s (chat %s): retry after %.0fs; that message is dropped",
+                    getattr(update, "update_id", "-"), chat.id if chat else "-", retry_seconds(exc))
+        return
+    if isinstance(exc, ChatMigrated) and chat is not None:
+        follow(chat.id, int(exc.new_chat_id), context.services.roster)
+        return
+    if isinstance(exc, Forbidden) and chat is not None:
+        log.warning("chat %s refuses messages (%s): marked inactive", chat.id, exc.message)
+        context.services.roster.mark_blocked(chat.id)
         return
     if isinstance(exc, NetworkError) and not isinstance(update, Update):
         log.warning("network error outside an update: %s", exc)

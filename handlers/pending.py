@@ -28,7 +28,7 @@ from bot.context import BotContext
 from bot.errors import PendingGone
 from bot.models import PendingAction
 from handlers.cancel import canceller
-from handlers.common import admin_only, answer, keyboard, private_only, reply
+from handlers.common import admin_only, answer, keyboard, reply
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,6 @@ async def close_preview(update: Update) -> None:
 
 
 @admin_only
-@private_only
 async def on_button(update: Update, context: BotContext) -> None:
     """pa:ok / pa:no: confirm or cancel a stored preview."""
     q = update.callback_query

@@ -232,6 +232,12 @@ class BotApiEmulator:
         self._faults.fail_next("answerCallbackQuery", count, error_code=400,
                                description=QUERY_TOO_OLD)
 
+    def upgraded_unseen(self, chat_id: int, new_chat_id: int) -> None:
+        """Group ``chat_id`` became supergroup ``new_chat_id`` without the bot seeing the service
+        messages (they came while it was down for longer than Telegram keeps updates): from now on
+        writes to the old id get 400 with ``migrate_to_chat_id``, which is all the bot learns."""
+        self._faults.migrate(chat_id, new_chat_id)
+
     def delay(self, seconds: float, method: str | None = None) -> None:
         """Answer every call (or only ``method``) ``seconds`` late; 0 switches it off."""
         self._faults.set_delay(seconds, method)

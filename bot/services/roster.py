@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from bot.clock import Clock
 from bot.errors import BadInput, InviteInvalid, RosterError
@@ -113,12 +114,16 @@ class RosterService:
         self.engine = engine
         self.clock = clock
         self.invite_ttl = invite_ttl
+        # chat activity: what this process last knew of a chat, so that a private message from a
+        # chat already known active costs no database round trip (see seen())
+        self._seen: dict[int, tuple[tuple[str, str | None] | None, float]] = {}
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
     # --- chats ---------------------------------------------------------------------------------
     def register_chat(self, *, chat_id: int, user_id: int | None, name: str, username: str | None) -> None:
+        self._seen.pop(chat_id, None)
         now = self.clock.now()
         with self._session() as s:
             chat = s.get(Chat, chat_id)
@@ -134,12 +139,8 @@ class RosterService:
             s.commit()
 
     def mark_blocked(self, chat_id: int) -> None:
-        with self._session() as s:
-            chat = s.get(Chat, chat_id)
-            if chat is not None and chat.active:
-                chat.active = False
-                s.add(chat)
-                s.commit()
+        """The chat refused a message (403) or removed the bot: inactive until it comes back."""
+        self.set_active(chat_id, False)
 
     def set_muted(self, chat_id: int, muted: bool) -> bool:
         """Mute/unmute reminders for a chat; False when the chat never sent /start."""
@@ -190,6 +191,94 @@ class RosterService:
         if unit is None:
             raise RosterError("no_unit", name=clean)
         return unit
+
+    # --- chat activity and migration (Telegram lifecycle; see handlers/lifecycle/membership.py) ---
+    # s a chat's known state is trusted before the database is asked again (another process may
+    # have marked it inactive meanwhile)
+    SEEN_TTL = 300.0
+
+    def set_active(self, chat_id: int, active: bool) -> bool:
+        """Mark a registered chat active (unblocked, re-added, wrote to us) or inactive (blocked,
+        bot removed). Returns whether the chat is registered. Writes only when the state changes."""
+        self._seen.pop(chat_id, None)
+        with self._session() as s:
+            chat = s.get(Chat, chat_id)
+            if chat is None:
+                return False
+            if chat.active != active:
+                chat.active = active
+                if active:
+                    chat.last_seen = self.clock.now()
+                s.add(chat)
+                s.commit()
+            return True
+
+    def seen(self, *, chat_id: int, name: str, username: str | None) -> None:
+        """A private message from this chat: a registered chat becomes active again and its name is
+        refreshed. Known-unchanged chats cost nothing (an in-process cache, SEEN_TTL seconds, cleared
+        whenever this process changes the chat), so a message normally makes no database call."""
+        key = (name[:200], username)
+        now = time.monotonic()
+        cached = self._seen.get(chat_id)
+        if cached is not None and now - cached[1] < self.SEEN_TTL and cached[0] in (key, None):
+            return  # known active with this name, or known unregistered
+        with self._session() as s:
+            chat = s.get(Chat, chat_id)
+            if chat is None:
+                state = None
+            else:
+                if not chat.active or chat.name != key[0] or chat.username != username:
+                    chat.active, chat.name, chat.username = True, key[0], username
+                    chat.last_seen = self.clock.now()
+                    s.add(chat)
+                    s.commit()
+                state = key
+        if len(self._seen) > 50_000:
+            self._seen.clear()
+        self._seen[chat_id] = (state, now)
+
+    def follow_migration(self, *, old: int, new: int) -> int:
+        """A group became a supergroup (Telegram's migrate_to_chat_id): every stored chat id ``old``
+        becomes ``new`` — in every table, in every column named ``chat_id`` or ``*_chat_id`` (so
+        tables added later follow too). A row that would duplicate one already stored for ``new``
+        (a unique key) is dropped: the new chat's row wins. Returns the rows changed."""
+        if old == new:
+            return 0
+        self._seen.pop(old, None)
+        self._seen.pop(new, None)
+        changed = 0
+        with self._session() as s:
+            for table in SQLModel.metadata.sorted_tables:
+                for column in table.columns:
+                    if column.name != "chat_id" and not column.name.endswith("_chat_id"):
+                        continue
+                    changed += self._move_column(s, table, column, old, new)
+            s.commit()
+        return changed
+
+    @staticmethod
+    def _move_column(s: Session, table: sa.Table, column: sa.Column, old: int, new: int) -> int:
+        """Move one column's ``old`` values to ``new``; rows that would break a unique key (primary
+        key, unique constraint or index) that includes the column are deleted instead."""
+        uniques = [list(c.columns) for c in table.constraints
+                   if isinstance(c, sa.PrimaryKeyConstraint | sa.UniqueConstraint) and column.name in c.columns]
+        uniques += [list(i.columns) for i in table.indexes if i.unique and column.name in i.columns]
+        if not uniques:
+            return s.execute(sa.update(table).where(column == old).values({column.name: new})).rowcount or 0
+        pk = list(table.primary_key.columns)
+        moved = 0
+        for row in s.execute(sa.select(table).where(column == old)).mappings().all():
+            match = sa.and_(*(c == row[c.name] for c in pk))
+            clash = any(
+                s.execute(sa.select(sa.literal(1)).select_from(table).where(
+                    *((c == new) if c.name == column.name else (c == row[c.name]) for c in cols))).first()
+                for cols in uniques)
+            if clash:
+                s.execute(sa.delete(table).where(match))
+            else:
+                s.execute(sa.update(table).where(match).values({column.name: new}))
+            moved += 1
+        return moved
 
     # --- units and invites ---------------------------------------------------------------------
     def _new_invite(self, unit_id: int, created_by: int, now: datetime) -> Invite:

@@ -10,5 +10,6 @@ from bot.texts.errors import *  # noqa: F403
 from bot.texts.events import *  # noqa: F403
 from bot.texts.files import *  # noqa: F403
 from bot.texts.knowledge import *  # noqa: F403
+from bot.texts.lifecycle import *  # noqa: F403
 from bot.texts.onboarding import *  # noqa: F403
 from bot.texts.plans import *  # noqa: F403

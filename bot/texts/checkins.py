@@ -182,7 +182,6 @@ def export_caption(n: int) -> str:
 
 
 CHART_CAPTION = "📈 双拥工作要点进度图（✅已完成 ⏳进行中 ⭕未开始）"
-PRIVATE_ONLY = "分步填报请私聊我发送 /checkin；在群里可用一行填报：<code>/checkin 2.2 已完成 说明</code>"
 
 
 def no_data(period: str) -> str:

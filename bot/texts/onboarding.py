@@ -18,7 +18,6 @@ def invite_not_for_admin(unit: str) -> str:
             "链接<b>未被使用</b>，仍可转发给该单位的联络员。")
 
 
-INVITE_PRIVATE_ONLY = "请私聊我使用 /invite：邀请链接只能一人使用，不要发在群里。"
 
 
 INVITE_ERRORS = {
@@ -78,8 +77,6 @@ def unanswered(rows: Sequence, tz) -> str:  # noqa: ANN001
 
 # --- roster administration ----------------------------------------------------------------------
 
-PRIVATE_ONLY_COMMAND = "🔒 请<b>私聊</b>我使用这个命令：单位名册、邀请链接等管理数据不在群里显示。"
-PRIVATE_ONLY_ALERT = "请私聊我使用这个功能。"  # a button's alert: plain text, no HTML
 UPLOAD_HINT = ("批量邀请：把单位名单（Excel .xlsx 或 CSV，含「单位名称」列，可选「类型」「联络员」）"
                "直接发给我，确认后会收到一张含全部邀请链接的表格。")
 INVITE_USAGE = ("用法：<code>/invite 单位名称</code>，例：<code>/invite 龙城镇</code>\n"
