@@ -120,6 +120,6 @@ def bind(emu: BotApiEmulator, user_id: int, unit: str, *, name: str = "联络员
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ANN001
-    why = _pg_state.get("why")
+    why = _pg_unavailable()  # asked here too: with xdist the tests ran in worker processes
     if why:
         terminalreporter.write_sep("!", f"PostgreSQL tests were SKIPPED: {why}", red=True, bold=True)
