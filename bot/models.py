@@ -109,8 +109,17 @@ class Plan(SQLModel, table=True):
     check-ins keep pointing at the version they were made under, so its item titles never change.
     ``document`` is the parsed clause tree as JSON (knowledge.ParsedDocument.to_dict), stored so
     that item ids stay stable even when the parser improves; ``source_text`` is the text it was
-    parsed from (the paragraphs, one a line), so a plan survives without its file."""
+    parsed from (the paragraphs, one a line), so a plan survives without its file.
 
+    Two partial unique indexes keep this true even when two processes store or switch at once: at
+    most one row is active, and a year has at most one current (not replaced) version."""
+
+    __table_args__ = (
+        sa.Index("uq_plan_one_active", "active", unique=True,
+                 sqlite_where=sa.text("active"), postgresql_where=sa.text("active")),
+        sa.Index("uq_plan_year_current", "year", unique=True,
+                 sqlite_where=sa.text("replaced_at IS NULL"), postgresql_where=sa.text("replaced_at IS NULL")),
+    )
     id: int | None = Field(default=None, primary_key=True)
     year: int = Field(index=True)
     title: str = Field(max_length=200)

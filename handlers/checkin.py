@@ -49,9 +49,11 @@ def _member(update: Update, context: BotContext):  # noqa: ANN202
     return m
 
 
-def item_keyboard(context: BotContext, token: str, unit):  # noqa: ANN001, ANN201
-    """The active plan's items, the unit's assigned ones (任务分解) first."""
-    rows = [[(f"{i.id} {i.title}", f"ci:i:{token}:{i.id}")] for i in context.services.checkins.items_for_unit(unit)]
+def item_keyboard(context: BotContext, d, unit):  # noqa: ANN001, ANN201
+    """The draft's plan's items, the unit's assigned ones (任务分解) first."""
+    token = d.token
+    rows = [[(f"{i.id} {i.title}", f"ci:i:{token}:{i.id}")]
+            for i in context.services.checkins.items_for_unit(unit, d.plan_id)]
     return keyboard(rows + [[("取消", f"ci:no:{token}")]])
 
 
@@ -77,7 +79,7 @@ async def checkin(update: Update, context: BotContext) -> None:
     if item is not None:
         await _after_item(update, context, d, edit=False)
         return
-    await reply(update, texts.CHOOSE_ITEM, item_keyboard(context, d.token, unit))
+    await reply(update, texts.CHOOSE_ITEM, item_keyboard(context, d, unit))
 
 
 @once
@@ -85,7 +87,7 @@ async def oneline(update: Update, context: BotContext) -> None:
     """One-line form; a replayed update records nothing the second time. It ends any open flow."""
     svc = context.services.checkins
     item, status, note = svc.parse_oneline(context.args)
-    c = svc.record(user_id=update.effective_user.id, item_id=item, status=status, note=note, drop_draft=True)
+    c = svc.record(user_id=update.effective_user.id, item_id=item, status=status, note=note, draft="drop")
     await reply(update, texts.recorded(item, svc.title(item), status, c.period, note))
 
 
@@ -138,7 +140,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         await answer(update)
         d = svc.start_draft(user_id=uid, chat_id=update.effective_chat.id, corrects_id=old.id)
         await reply(update, texts.choose_item_correcting(old.item_id, svc.title(old.item_id, old.plan_id), old.status),
-                    item_keyboard(context, d.token, unit))
+                    item_keyboard(context, d, unit))
         return
     try:
         if action == "i" and len(parts) == 4:

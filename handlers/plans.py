@@ -19,7 +19,12 @@ from bot import texts
 from bot.context import BotContext
 from bot.errors import BadInput, PlanError
 from bot.models import PendingAction
-from bot.services.assignment_table import parse_assignment_rows, parse_item_ref, split_unit_refs
+from bot.services.assignment_table import (
+    parse_assignment_rows,
+    parse_item_ref,
+    resolve_unit_refs,
+    split_unit_refs,
+)
 from bot.services.duties import preview_table, resolve_item_ref
 from bot.services.intake import Upload
 from bot.services.plans import PlanDraft, draft_from_paragraphs
@@ -77,9 +82,11 @@ async def preview_plan(update: Update, context: BotContext, upload: Upload) -> N
     caption = unicodedata.normalize("NFKC", update.effective_message.caption or "")
     m = _CAPTION_YEAR.search(caption)
     try:
-        paragraphs = await asyncio.to_thread(read_document, upload.data, upload.filename)
+        # a .txt the file door already decoded (UTF-8, GB18030, UTF-16…) is used as decoded
+        paragraphs = (upload.text.splitlines() if upload.text is not None
+                      else await asyncio.to_thread(read_document, upload.data, upload.filename))
         draft = await asyncio.to_thread(draft_from_paragraphs, paragraphs, source_name=upload.filename,
-                                        year=int(m.group(1)) if m else None)
+                                        fallback_year=int(m.group(1)) if m else None)
     except DocumentError as exc:
         await reply(update, texts.plan_document_refused(exc.reason, upload.filename))
         return
@@ -112,14 +119,15 @@ async def preview_assignment(update: Update, context: BotContext, upload: Upload
     """Route ``assignment``: each row resolved against the active plan and the roster; unknown units
     and items listed (never created); stored for 「确认」."""
     plan = context.services.plans.active()
+    units = context.services.roster.units()  # once: every row is matched against the same roster
     rows = parse_assignment_rows(upload.table)
-    p = preview_table(rows, plan, context.services.roster.resolve_unit_refs)
+    p = await asyncio.to_thread(preview_table, rows, plan, lambda refs: resolve_unit_refs(refs, units))
     if not p.lines:
         await reply(update, texts.assignment_nothing(upload.filename, p))
         return
     action = context.services.pending.create(kind="assignment", admin_id=update.effective_user.id,
                                               chat_id=update.effective_chat.id, payload=p.payload())
-    names = {u.id: u.name for u in context.services.roster.units()}
+    names = {u.id: u.name for u in units}
     titles = {i.id: i.title for i in plan.items}
     await reply(update, texts.assignment_preview(upload.filename, plan.year, p, titles, names),
                 confirm_markup(action))

@@ -119,3 +119,16 @@ def test_cancel_also_cancels_a_broadcast_preview(emu, bot):
     emu.press(ADMIN, preview, confirm)
     emu.wait_idle(after=mark)
     assert not [m for m in emu.replies(mark, chat_id=7)]  # nothing sent
+
+
+def test_a_one_line_checkin_during_a_flow_does_not_take_its_files(emu, bot):
+    bind(emu, 7, "龙城镇")
+    to_note_step(emu, 7, "1.1")
+    emu.user_photo(7)
+    emu.wait_for(chat_id=7, contains="1/5")
+    say(emu, 7, "/checkin 3.2 进行中 另一件事", contains="已记录")
+    mine = say(emu, 7, "/mine", contains="龙城镇")
+    assert "3.2" in mine.plain and "📎" not in mine.plain
+    to_note_step(emu, 7, "1.1")  # the dropped flow's photo is gone, not carried into a new flow
+    summary = say(emu, 7, "无", contains="请确认")
+    assert "附件：0" in summary.plain

@@ -146,3 +146,19 @@ def test_assign_command(emu, bot):
     r = say(emu, ADMIN, "/assign 1.2 全部", contains="1.2")
     assert "已清除" in r.plain
     assert "管理员" in say(emu, 7, "/assign 1.2 乡镇", contains="管理员").plain
+
+
+def test_the_document_s_own_year_wins_over_a_caption_and_a_caption_fills_a_missing_one(emu, bot):
+    p = upload(emu, "要点.docx", DOCX_2026, contains="预览", caption="2025年总结及2026年要点")
+    assert "年度：2026年" in p.plain
+    text = (DOCS / "2026-shizhu-workpoints.txt").read_text(encoding="utf-8").replace("2026", "")
+    p = upload(emu, "要点.txt", text.encode("utf-8"), contains="预览", caption="这是2027的")
+    assert "年度：2027年" in p.plain
+    p = upload(emu, "要点2.txt", text.encode("utf-8"), contains="年份")  # no year anywhere: asked for
+    assert not p.buttons
+
+
+def test_a_utf16_text_plan_is_read(emu, bot):
+    text = (DOCS / "2026-shizhu-workpoints.txt").read_text(encoding="utf-8")
+    p = upload(emu, "要点.txt", text.encode("utf-16"), contains="预览")
+    assert "17 个事项" in p.plain

@@ -96,6 +96,22 @@ def test_resending_a_year_replaces_it_and_keeps_its_checkins(svc):
     assert {s.plan.year: s.checkins for s in plans.summaries()}[2026] == 1
     assert checkins.title(c.item_id, c.plan_id) == "深入开展双拥主题宣传"
     assert checkins.duties.duty(second.id, "1.1").kinds == {"乡镇"}  # 任务分解 carried over
+    # this period's report, made under the first version, still counts under the second
+    p = checkins.progress()
+    assert p.plan.id == second.id and not p.missing and p.counts["1.1"]["已完成"] == 1
+    assert checkins.duty_status(p.period) == ({p.units[0][0].id}, set())
+
+
+def test_the_database_allows_one_active_plan_and_one_current_version_a_year(engine, clock):
+    import sqlalchemy as sa
+    from sqlalchemy.exc import IntegrityError
+
+    plans = PlanService(engine, clock)
+    new = plans.store(draft_2026())
+    for stmt in (sa.text("UPDATE plan SET active = true WHERE id = :id"),  # a second active plan
+                 sa.text("UPDATE plan SET replaced_at = NULL, year = 2026 WHERE id <> :id")):  # two current 2026
+        with pytest.raises(IntegrityError), engine.begin() as c:
+            c.execute(stmt, {"id": new.id})
 
 
 def test_not_a_plan_and_no_year_are_refused():

@@ -104,9 +104,10 @@ class CheckinService:
         plan = self.plans.get(plan_id) if plan_id is not None else self.plans.active()
         return plan.title_of(item_id)
 
-    def items_for_unit(self, unit: Unit) -> list[Item]:
-        """The active plan's items with the unit's assigned ones first (the /checkin keyboard)."""
-        plan = self.plans.active()
+    def items_for_unit(self, unit: Unit, plan_id: int | None = None) -> list[Item]:
+        """The items of ``plan_id`` (default: the active plan) with the unit's assigned ones first
+        (the /checkin keyboard)."""
+        plan = self.plans.get(plan_id) if plan_id is not None else self.plans.active()
         by_id = {i.id: i for i in plan.items}
         return [by_id[i] for i in self.duties.items_for(plan.id, unit, plan.item_ids)]
 
@@ -192,11 +193,16 @@ class CheckinService:
 
     def start_draft(self, *, user_id: int, chat_id: int, corrects_id: int | None = None,
                     item_id: str | None = None) -> CheckinDraft:
+        """Open the guided flow (replacing any open one and its files): at the item step, or at the
+        status step of ``item_id``. It offers the active plan's items — a correction, the items of
+        the plan the corrected check-in was made under (its year's current version)."""
         with self._session() as s:
+            old = s.get(CheckIn, corrects_id) if corrects_id is not None else None
+            plan_id = self.plans.current(old.plan_id).id if old is not None else self.plans.active_id()
             if self._drop_draft(s, user_id):
                 s.flush()
             draft = CheckinDraft(user_id=user_id, chat_id=chat_id, step="status" if item_id else "item",
-                                 plan_id=self.plans.active_id(), item_id=item_id, corrects_id=corrects_id,
+                                 plan_id=plan_id, item_id=item_id, corrects_id=corrects_id,
                                  token=secrets.token_hex(3), updated_at=self.clock.now())
             s.add(draft)
             s.commit()
@@ -265,7 +271,7 @@ class CheckinService:
         if d.step != "confirm" or not d.item_id or not d.status or (token is not None and token != d.token):
             raise BadInput("stale_step")
         checkin = self.record(user_id=user_id, item_id=d.item_id, status=d.status, note=d.note or "",
-                              corrects_id=d.corrects_id, drop_draft=True, plan_id=d.plan_id)
+                              corrects_id=d.corrects_id, draft="attach", plan_id=d.plan_id)
         return checkin
 
     def expire_drafts(self) -> list[CheckinDraft]:
@@ -280,10 +286,12 @@ class CheckinService:
 
     # --- records -------------------------------------------------------------------------------
     def record(self, *, user_id: int, item_id: str, status: str, note: str,
-               corrects_id: int | None = None, drop_draft: bool = False, plan_id: int | None = None) -> CheckIn:
-        """Store a check-in for the user's unit (in one transaction with dropping the draft), under
-        ``plan_id`` (default: the active plan). Raises BadInput('bad_item'|'bad_status'|
-        'bad_correction'), NotBound."""
+               corrects_id: int | None = None, draft: str | None = None, plan_id: int | None = None) -> CheckIn:
+        """Store a check-in for the user's unit under ``plan_id`` (default: the active plan), in one
+        transaction with what happens to an open guided flow: ``draft="attach"`` (the flow is
+        being confirmed: its files become this check-in's evidence), ``"drop"`` (a one-line check-in
+        ends the flow: the flow and its files are dropped), None (left alone). Raises
+        BadInput('bad_item'|'bad_status'|'bad_correction'), NotBound."""
         plan_id = plan_id if plan_id is not None else self.plans.active_id()
         if not self.plans.get(plan_id).has_item(item_id):
             raise BadInput("bad_item")
@@ -306,13 +314,12 @@ class CheckinService:
                         item_id=item_id, status=status, note=note[:MAX_NOTE], created_at=now,
                         corrects_id=corrects_id)
             s.add(c)
-            if drop_draft:
+            if draft == "attach":
                 s.flush()
                 s.execute(sa.update(Evidence).where(col(Evidence.user_id) == user_id, col(Evidence.checkin_id).is_(None))
                           .values(checkin_id=c.id))
-                d = s.get(CheckinDraft, user_id)
-                if d is not None:
-                    s.delete(d)
+            if draft is not None:
+                self._drop_draft(s, user_id)
             s.commit()
             return c
 
@@ -409,17 +416,17 @@ class CheckinService:
                              .group_by(CheckIn.plan_id).order_by(func.count().desc(), col(CheckIn.plan_id).desc())
                              ).first()
             if row is not None:
-                return self.plans.get(row[0])
+                return self.plans.current(row[0])
         return self.plans.active()
 
     def latest_status(self, period: str, plan_id: int | None = None) -> dict[int, dict[str, str]]:
-        """unit id -> item id -> latest (non-superseded) status in the period (under ``plan_id``
-        only, when given)."""
+        """unit id -> item id -> latest (non-superseded) status in the period (under ``plan_id``'s
+        year only, any version of it, when given)."""
         out: dict[int, dict[str, str]] = {}
         q = (select(CheckIn.unit_id, CheckIn.item_id, CheckIn.status)
              .where(CheckIn.period == period, col(CheckIn.superseded).is_(False)))
         if plan_id is not None:
-            q = q.where(CheckIn.plan_id == plan_id)
+            q = q.where(col(CheckIn.plan_id).in_(self.plans.versions(plan_id)))
         with self._session() as s:
             rows = s.exec(q.order_by(col(CheckIn.id))).all()
         for unit_id, item_id, status in rows:
@@ -446,7 +453,8 @@ class CheckinService:
         with self._session() as s:
             for unit_id, item_id, name in s.exec(
                     select(CheckIn.unit_id, CheckIn.item_id, CheckIn.proxy_name)
-                    .where(CheckIn.period == period, CheckIn.plan_id == plan.id, col(CheckIn.superseded).is_(False))
+                    .where(CheckIn.period == period, col(CheckIn.plan_id).in_(self.plans.versions(plan.id)),
+                           col(CheckIn.superseded).is_(False))
                     .order_by(col(CheckIn.id))):
                 if name is None:
                     p.proxied.pop((unit_id, item_id), None)  # a later own report replaces the 代填 one

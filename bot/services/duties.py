@@ -7,6 +7,7 @@ item) cells are 应报" for /progress, /chart, the export's summary, 催办 and 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -82,10 +83,19 @@ class DutyService:
 
     def apply_payload(self, s: Session, payload: dict) -> tuple[int, int]:
         """Apply a confirmed 任务分解表 (AssignmentPreview.payload) inside the caller's transaction:
-        each listed item's assignment is replaced by the table's. Returns (plan id, items applied)."""
+        each listed item's assignment is replaced by the table's — on the current version of the
+        previewed plan's year (the year's document may have been re-sent between preview and
+        确认), skipping items that version no longer has. Returns (plan id, items applied)."""
+        from bot.models import Plan
+
         now = self.clock.now()
-        plan_id = int(payload["plan_id"])
-        for item_id, kinds, unit_ids in payload["rows"]:
+        previewed = s.get(Plan, int(payload["plan_id"]))
+        current = s.exec(select(Plan).where(Plan.year == previewed.year, col(Plan.replaced_at).is_(None))).first() \
+            if previewed is not None and previewed.replaced_at is not None else previewed
+        plan_id = current.id if current is not None else int(payload["plan_id"])
+        known = {c["id"] for c in json.loads(current.document)["clauses"] if c["kind"] == "item"} if current else None
+        rows = [r for r in payload["rows"] if known is None or r[0] in known]
+        for item_id, kinds, unit_ids in rows:
             s.exec(delete(Assignment).where(col(Assignment.plan_id) == plan_id,  # type: ignore[call-overload]
                                             col(Assignment.item_id) == item_id))
             if set(kinds) >= set(UNIT_KINDS):  # every kind named: due from everyone, i.e. no assignment
@@ -94,7 +104,7 @@ class DutyService:
                 s.add(Assignment(plan_id=plan_id, item_id=item_id, unit_kind=k, created_at=now))
             for uid in unit_ids:
                 s.add(Assignment(plan_id=plan_id, item_id=item_id, unit_id=uid, created_at=now))
-        return plan_id, len(payload["rows"])
+        return plan_id, len(rows)
 
     def due_map(self, plan_id: int, units: Sequence[Unit], item_ids: Sequence[str]) -> dict[int, list[str]]:
         """unit id -> the plan's items that unit must report on (in plan order), for every unit."""

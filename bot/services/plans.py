@@ -127,14 +127,16 @@ def _items_of(doc: dict) -> tuple[list[tuple[str, str, str]], list[Item]]:
 
 
 def draft_from_document(parsed: ParsedDocument, *, source_name: str, source_text: str,
-                        year: int | None = None) -> PlanDraft:
-    """A PlanDraft from a parsed document. ``year`` overrides the one the document names.
-    Raises PlanError('not_a_plan') when no section was found, 'no_year' / 'bad_year'."""
+                        year: int | None = None, fallback_year: int | None = None) -> PlanDraft:
+    """A PlanDraft from a parsed document. Its year: ``year`` when given (the admin said so: the
+    command line's --year), else the one the document names (title, then 文号), else
+    ``fallback_year`` (a year written beside the upload). Raises PlanError('not_a_plan') when no
+    section was found, 'no_year' / 'bad_year'."""
     doc = parsed.to_dict()
     sections, items = _items_of(doc)
     if not sections:
         raise PlanError("not_a_plan", source_name=source_name)
-    y = year if year is not None else parsed.year  # from the title, else the 文号 (knowledge.parser.year_of)
+    y = year if year is not None else (parsed.year if parsed.year is not None else fallback_year)
     if y is None:
         raise PlanError("no_year", title=parsed.title)
     if not MIN_YEAR <= int(y) <= MAX_YEAR:
@@ -144,12 +146,15 @@ def draft_from_document(parsed: ParsedDocument, *, source_name: str, source_text
                      source_text=source_text, document=doc, sections=sections, items=items, warnings=warnings)
 
 
-def draft_from_paragraphs(paragraphs: Sequence[str], *, source_name: str, year: int | None = None) -> PlanDraft:
-    """Parse paragraphs (one a line, as the knowledge reader returns them) into a PlanDraft."""
+def draft_from_paragraphs(paragraphs: Sequence[str], *, source_name: str, year: int | None = None,
+                          fallback_year: int | None = None) -> PlanDraft:
+    """Parse paragraphs (one a line, as the knowledge reader returns them) into a PlanDraft
+    (``year``, ``fallback_year``: see draft_from_document)."""
     from knowledge.parser import parse_paragraphs
 
     parsed = parse_paragraphs(list(paragraphs), default_title=Path(source_name).stem)
-    return draft_from_document(parsed, source_name=source_name, source_text="\n".join(paragraphs), year=year)
+    return draft_from_document(parsed, source_name=source_name, source_text="\n".join(paragraphs), year=year,
+                               fallback_year=fallback_year)
 
 
 def shipped_plan_values() -> dict:
@@ -232,6 +237,19 @@ class PlanService:
                          .order_by(col(Plan.id).desc())).first()
         return self.get(pid) if pid is not None else None
 
+    def current(self, plan_id: int) -> PlanView:
+        """The current version of the year ``plan_id`` belongs to (itself unless it was replaced
+        by a re-sent document of the same year)."""
+        plan = self.get(plan_id)
+        return self.by_year(plan.year) or plan
+
+    def versions(self, plan_id: int) -> list[int]:
+        """Ids of every version of ``plan_id``'s year (a re-sent document of a year is a new
+        version): check-ins made under any of them count for that year's plan."""
+        year = self.get(plan_id).year
+        with self._session() as s:
+            return list(s.exec(select(Plan.id).where(Plan.year == year)).all())
+
     def years(self) -> list[int]:
         """Years that have a plan, ascending."""
         with self._session() as s:
@@ -310,6 +328,7 @@ class PlanService:
             p.replaced_at = now
             p.active = False
             s.add(p)
+        s.flush()  # the old version stops being current before the new one is inserted (unique index)
         row = Plan(year=draft.year, title=draft.title[:200], doc_number=(draft.doc_number or None),
                    source_name=draft.source_name[:200], source_text=draft.source_text,
                    document=json.dumps(draft.document, ensure_ascii=False), section_count=len(draft.sections),
