@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -124,6 +125,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
         # one sender among processes sharing the database: take the lease before any catch-up work
         services.lease.renew()
         app.job_queue.run_repeating(_renew_lease, interval=10, first=10, name="lease")
+        # the active plan's index is built in a worker thread while polling starts: the first
+        # question finds it ready (or waits for it in its own thread, never blocking other chats)
+        app.bot_data["kb_warmup"] = asyncio.create_task(asyncio.to_thread(services.plans.kb), name="kb-warmup")
         await _set_commands(app, settings)
         me = app.bot
         log.info("双拥助手 started as @%s (%d admins, database %s)", me.username, len(settings.admin_ids),

@@ -1,4 +1,5 @@
-"""A typed CallbackContext: handlers read ``context.services``, ``context.settings``, ``context.kb``."""
+"""A typed CallbackContext: handlers read ``context.services`` and ``context.settings`` (a plan's
+knowledge base: ``handlers.ask.plan_kb``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from telegram.ext import Application, CallbackContext, ExtBot
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.services import Services
-    from knowledge import KnowledgeBase
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
@@ -24,10 +24,6 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     def settings(self) -> Settings:
         return self.bot_data["settings"]
 
-    @property
-    def kb(self) -> KnowledgeBase:
-        """The active plan's knowledge base (bot/services/plans.py)."""
-        return self.services.plans.kb()
 
     def is_admin(self, user_id: int | None) -> bool:
         return self.settings.is_admin(user_id)

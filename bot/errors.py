@@ -40,6 +40,15 @@ class NotFound(AppError):
         self.what = what
 
 
+class DraftExpired(AppError):
+    """The guided check-in sat idle longer than ``minutes`` (CHECKIN_TIMEOUT_MINUTES) and was
+    dropped; nothing was recorded."""
+
+    def __init__(self, minutes: int) -> None:
+        super().__init__(minutes)
+        self.minutes = minutes
+
+
 class PlanError(AppError):
     """A work-plan operation refused (bot/services/plans.py). ``reason``: 'not_a_plan' (no
     sections found), 'no_year' (neither the title nor the 文号 names a year and none was given),

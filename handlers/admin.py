@@ -8,9 +8,11 @@ Previews that change data on 「确认」 are stored (handlers/pending.py): kind
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 
 from telegram import InputFile, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler
 
 from bot import texts
@@ -23,6 +25,8 @@ from handlers.common import admin_only, args_text, once, reply
 from handlers.files import register_route
 from handlers.pending import close_preview, confirm_markup, register_confirm
 from handlers.push import push_many
+
+log = logging.getLogger(__name__)
 
 
 def _uid(update: Update) -> int:
@@ -85,8 +89,13 @@ async def confirm_import(update: Update, context: BotContext, action: PendingAct
     stamp = context.services.clock.now().astimezone(tz).strftime("%Y%m%d-%H%M")
     created = sum(1 for i in issued if i.created)
     expires = _expires(context, issued[0].expires_at) if issued else "—"
-    await update.effective_chat.send_document(InputFile(data, filename=f"邀请链接-{stamp}.xlsx"),
-                                              caption=texts.import_done(created, len(issued) - created, expires))
+    try:
+        await update.effective_chat.send_document(InputFile(data, filename=texts.invite_workbook_name(stamp)),
+                                                  caption=texts.import_done(created, len(issued) - created, expires))
+    except TelegramError as exc:  # the import is committed: the links must not be lost with the file
+        log.warning("invite workbook not delivered (%s); sending the links as text", exc)
+        await reply(update, texts.invite_links_fallback(
+            [(i.name, invite_link(context.bot.username, i.code)) for i in issued], expires))
 
 
 # --- leaving members, invites, names, deletion -------------------------------------------------------

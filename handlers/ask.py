@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import unicodedata
 
@@ -29,6 +30,13 @@ def _small_talk(text: str) -> bool | None:
     if t in texts.GREETINGS:
         return False
     return None
+
+
+async def plan_kb(context: BotContext, plan_id: int):  # noqa: ANN201 - knowledge.KnowledgeBase
+    """A plan's knowledge base: the cached one at once, else built in a worker thread (a 2,000-item
+    plan takes over a second: the event loop keeps answering other chats meanwhile)."""
+    plans = context.services.plans
+    return plans.cached_kb(plan_id) or await asyncio.to_thread(plans.kb, plan_id)
 
 
 def _data(kind: str, plan_id: int | None, clause_id: str = "") -> str:
@@ -110,7 +118,7 @@ async def answer_question(update: Update, context: BotContext, question: str) ->
     question = question.strip()[:MAX_QUESTION]
     plans = context.services.plans
     route = plans.route(question)
-    kb = plans.kb(route.plan.id)
+    kb = await plan_kb(context, route.plan.id)
     other = route.plan.id if route.other else None  # buttons then open that plan's clauses
     head = texts.quoting_plan(route.plan.year, plans.active().year, route.missing_year)
     question = route.question
@@ -189,7 +197,7 @@ async def outline(update: Update, context: BotContext, *, plan_id: int | None = 
     then its items, a few to a row."""
     plans = context.services.plans
     pid = plans.active_id() if plan_id is None else plan_id
-    kb = plans.kb(pid)
+    kb = await plan_kb(context, pid)
     other = pid if pid != plans.active_id() else None
     rows: list[list[tuple[str, str]]] = []
     short = kb.short_titles(OUTLINE_TITLE_CHARS)
@@ -209,7 +217,7 @@ async def open_clause(update: Update, context: BotContext) -> None:
     plans = context.services.plans
     try:
         pid = int(plan) if plan else plans.active_id()
-        kb = plans.kb(pid)
+        kb = await plan_kb(context, pid)
     except (ValueError, PlanError):
         await reply(update, texts.STALE_LINK)
         return

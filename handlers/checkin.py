@@ -19,9 +19,9 @@ from telegram.ext import (
 
 from bot import texts
 from bot.context import BotContext
-from bot.errors import BadInput, NotBound
+from bot.errors import BadInput, DraftExpired, NotBound
 from bot.models import STATUSES
-from bot.services.checkins import MAX_EVIDENCE, DraftExpired
+from bot.services.checkins import MAX_EVIDENCE
 from handlers.cancel import canceller
 from handlers.common import (
     admin_only,
@@ -173,8 +173,8 @@ async def note_or_pass(update: Update, context: BotContext) -> None:
         return
     try:
         d = svc.draft(uid)
-    except DraftExpired:
-        await reply(update, texts.CHECKIN_TIMEOUT)
+    except DraftExpired as exc:
+        await reply(update, texts.checkin_timeout(exc.minutes))
         raise ApplicationHandlerStop from None
     if d is None:
         return
@@ -306,10 +306,14 @@ async def cancel_flow(update: Update, context: BotContext) -> str | None:
 
 async def expire_drafts(context: BotContext) -> None:
     """Job: tell users whose flow sat idle past the timeout that nothing was recorded (each through
-    push_one: one blocked user never costs the others their notice)."""
+    push_one: one blocked user never costs the others their notice). Only the process holding the
+    sender lease does it, so processes sharing a database never tell anyone twice."""
     services = context.services
+    if not services.lease.is_leader:
+        return
+    text = texts.checkin_timeout(context.settings.checkin_timeout_minutes)
     for d in services.checkins.expire_drafts():
-        await push_one(context.bot, d.chat_id, texts.CHECKIN_TIMEOUT, services.roster, services.pacer)
+        await push_one(context.bot, d.chat_id, text, services.roster, services.pacer)
 
 
 def register(app: Application, *, group_flow: int) -> None:

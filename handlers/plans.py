@@ -21,11 +21,10 @@ from bot.errors import BadInput, PlanError
 from bot.models import PendingAction
 from bot.services.assignment_table import (
     parse_assignment_rows,
-    parse_item_ref,
     resolve_unit_refs,
     split_unit_refs,
 )
-from bot.services.duties import preview_table, resolve_item_ref
+from bot.services.duties import preview_table, read_assign_args
 from bot.services.intake import Upload
 from bot.services.plans import PlanDraft, draft_from_paragraphs
 from handlers.common import admin_only, answer, args_text, edit_or_reply, keyboard, reply
@@ -157,11 +156,7 @@ async def assign(update: Update, context: BotContext) -> None:
             (i.id, i.title, sorted(assigned[i.id].kinds), [names.get(u, str(u)) for u in sorted(assigned[i.id].unit_ids)])
             for i in plan.items if i.id in assigned]))
         return
-    head, _, rest = raw.partition(" ")
-    item = context.services.checkins.resolve_item(head)
-    if item is None:
-        found = resolve_item_ref(parse_item_ref(head), [(i.id, i.title) for i in plan.items])
-        item = found[0] if len(found) == 1 else None
+    item, head, rest = read_assign_args(raw, plan)
     if item is None:
         raise BadInput(texts.assign_bad_item(head, plan.item_ids))
     title = plan.title_of(item)

@@ -32,14 +32,16 @@ async def start(update: Update, context: BotContext) -> None:
         return
     membership = context.services.roster.membership(user.id if user else None)
     await reply(update, texts.welcome(display_name(update), membership[1].name if membership else None,
-                                      context.is_admin(user.id if user else None)))
+                                      context.is_admin(user.id if user else None),
+                                      context.services.plans.active().title))
 
 
 async def help_cmd(update: Update, context: BotContext) -> None:
     """Every command this user may use, with an example each."""
     user = update.effective_user
     uid = user.id if user else None
-    await reply(update, texts.help_text(context.is_admin(uid), context.services.roster.membership(uid) is not None))
+    await reply(update, texts.help_text(context.is_admin(uid), context.services.roster.membership(uid) is not None,
+                                        context.settings.tz))
 
 
 async def mute(update: Update, context: BotContext) -> None:

@@ -295,3 +295,11 @@ def test_photos_and_files_outside_the_door_go_where_they_did(emu, bot):
     emu.wait_for(chat_id=7, contains="说明")
     r = upload(emu, "现场.pdf", b"%PDF-1.4 evidence", user=7)
     assert "管理员" not in r.plain
+
+
+def test_the_links_reach_the_admin_even_when_the_workbook_cannot_be_sent(emu, bot):
+    preview = upload(emu, "a.csv", "单位名称\n龙城镇\n三合街道\n".encode(), contains="预览")
+    emu.fail_next("sendDocument", 1, error_code=400, description="Bad Request: failed to send the file")
+    confirm(emu, preview)
+    text = emu.wait_for(chat_id=ADMIN, contains="没能发送")
+    assert text.plain.count("start=") == 2 and "龙城镇" in text.plain and "三合街道" in text.plain

@@ -9,8 +9,8 @@ import pytest
 from bot.clock import FakeClock
 from bot.config import ConfigError, load_settings, parse_offsets
 from bot.db import init_db, make_engine
-from bot.errors import BadInput, InviteInvalid, NotBound
-from bot.services.checkins import CheckinService, DraftExpired
+from bot.errors import BadInput, DraftExpired, InviteInvalid, NotBound
+from bot.services.checkins import CheckinService
 from bot.services.duties import DutyService
 from bot.services.plans import PlanService
 from bot.services.roster import RosterService, unit_kind_for

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, func, select
 
 from bot.clock import Clock
-from bot.errors import AppError, BadInput, NotBound, NotFound
+from bot.errors import BadInput, DraftExpired, NotBound, NotFound
 from bot.models import STATUSES, CheckIn, CheckinDraft, Evidence, Member, Unit
 from bot.periods import deadline_of, last_month, normalise_period, period_of
 from bot.services.duties import DutyService
@@ -38,10 +38,6 @@ _STATUS_WORDS = {
              "done", "finished", "complete", "completed", "✅"),
 }
 _STATUS_ALIASES = {w: status for status, words in _STATUS_WORDS.items() for w in words}
-
-
-class DraftExpired(AppError):
-    """The guided flow sat idle too long and was dropped."""
 
 
 __all__ = ["CheckinService", "DraftExpired", "Item", "Progress"]
@@ -217,7 +213,7 @@ class CheckinService:
             if self.clock.now() - d.updated_at > self.draft_timeout:
                 self._drop_draft(s, user_id)
                 s.commit()
-                raise DraftExpired()
+                raise DraftExpired(int(self.draft_timeout.total_seconds() // 60))
             return d
 
     def update_draft(self, user_id: int, *, expect: str, token: str | None = None,

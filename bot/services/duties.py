@@ -194,6 +194,17 @@ def resolve_item_ref(ref, items: Sequence[tuple[str, str]]) -> list[str]:  # noq
     return []
 
 
+def read_assign_args(text: str, plan) -> tuple[str | None, str, str]:  # noqa: ANN001 - PlanView
+    """/assign's arguments: (the item id the first word names in ``plan`` or None, that word,
+    the rest — the unit references). The item as ``1.2`` / ``一（二）`` / ``二(二)`` or a title."""
+    from bot.services.assignment_table import parse_item_ref
+
+    parts = text.split(maxsplit=1)
+    head, rest = (parts + ["", ""])[:2] if parts else ("", "")
+    found = resolve_item_ref(parse_item_ref(head), [(i.id, i.title) for i in plan.items])
+    return (found[0] if len(found) == 1 else None), head, rest
+
+
 def preview_table(rows, plan, resolve_units) -> AssignmentPreview:  # noqa: ANN001
     """Resolve parsed rows (assignment_table.parse_assignment_rows) against ``plan`` (a PlanView)
     and the live units (``resolve_units(refs) -> UnitRefs``, RosterService.resolve_unit_refs)."""

@@ -158,8 +158,10 @@ def draft_from_paragraphs(paragraphs: Sequence[str], *, source_name: str, year: 
 
 
 def shipped_plan_values() -> dict:
-    """Column values of the plan shipped with the bot (the 2020 document in knowledge/documents),
-    used by the migration that introduced plans: a fresh database gets it as plan 2020, active."""
+    """Column values of the plan shipped with the bot (the 2020 document in knowledge/documents).
+    Migration 0005 inserts a frozen copy of what this returned when it was written
+    (bot/migrations/data/plan_2020.json); tests compare the two, so a parser change that would
+    move the 2020 item ids is noticed."""
     from knowledge import read_document
     from knowledge.base import DEFAULT_DOC
 
@@ -268,6 +270,10 @@ class PlanService:
         """The stored clause tree (ParsedDocument.to_dict form) of a plan."""
         self.get(plan_id)
         return self._docs[plan_id]
+
+    def cached_kb(self, plan_id: int) -> KnowledgeBase | None:
+        """The plan's knowledge base if it is built already (no work, no database), else None."""
+        return self._kbs.get(plan_id)
 
     def kb(self, plan_id: int | None = None) -> KnowledgeBase:
         """The built KnowledgeBase of a plan (the active one by default); built once, then cached."""

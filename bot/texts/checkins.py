@@ -78,7 +78,8 @@ def proxy_notice(unit: str, item_id: str, title: str, status: str, period: str, 
 
 
 CHECKIN_CANCELLED = "已取消本次填报，没有记录任何内容。"
-CHECKIN_TIMEOUT = "⌛ 填报已超时（30分钟未操作），本次未记录。需要时请重新发送 /checkin。"
+def checkin_timeout(minutes: int) -> str:
+    return f"⌛ 填报已超时（{minutes}分钟未操作），本次未记录。需要时请重新发送 /checkin。"
 NOTE_NOT_TEXT = "请发送<b>文字</b>说明进展，或发送照片、文件作为附件；发送 /cancel 取消。"
 STALE_BUTTON = "这个按钮已失效（属于已结束的填报）。需要时请重新发送 /checkin。"
 

@@ -112,13 +112,14 @@ GROUP_HINT = "在群里请 @我 提问，或私聊我。"
 UNSUPPORTED_MEDIA = "我只能读文字消息。请用文字提问，例如：光荣牌怎么挂？"
 
 
-def welcome(name: str, unit: str | None, is_admin: bool) -> str:
+def welcome(name: str, unit: str | None, is_admin: bool, plan_title: str) -> str:
+    """/start: who the bot is, the user's unit, what it can do with the active plan."""
     lines = [f"您好，{esc(name)}！我是 <b>双拥助手</b>，丰都县双拥工作的小帮手。", ""]
     if unit:
         lines.append(f"您已绑定单位：<b>{esc(unit)}</b>。")
     lines += [
         "我可以：",
-        "📖 解答《2020年丰都县双拥工作要点》的问题——直接发问题给我，如「光荣牌怎么挂」；",
+        f"📖 解答《{esc(plan_title)}》的问题——直接用文字问我；",
         "📝 登记工作进度——/checkin；",
         "📅 提醒重要活动和填报截止时间——/events；",
         "📋 查看目录——/outline。",
@@ -130,7 +131,8 @@ def welcome(name: str, unit: str | None, is_admin: bool) -> str:
     return "\n".join(lines)
 
 
-def help_text(is_admin: bool, bound: bool) -> str:
+def help_text(is_admin: bool, bound: bool, tz) -> str:  # noqa: ANN001
+    """/help: every command this user may use, one example each; times in ``tz``'s name."""
     lines = [
         "<b>可用命令</b>",
         "/ask 问题 — 查询工作要点，例：<code>/ask 光荣牌怎么挂</code>（私聊直接发问题也可以）",
@@ -168,7 +170,7 @@ def help_text(is_admin: bool, bound: bool) -> str:
             "/chart — 进度图（PNG）",
             "/remind_missing — 催办未填报单位",
             "/event_add 日期 时间 标题 — 例：<code>/event_add 2026-12-20 09:30 县级双拥模范命名表彰大会</code>、"
-            "<code>/event_add 明天下午3点 座谈会</code>（北京时间）",
+            f"<code>/event_add 明天下午3点 座谈会</code>（{tz_name(tz)}）",
             "/event_edit ID 日期 时间 — 活动改期，例：<code>/event_edit 3 下周五上午10点</code>",
             "/event_del ID — 删除活动，例：<code>/event_del 3</code>",
             "/broadcast 文本 — 群发通知，例：<code>/broadcast 请于本月25日前完成填报</code>",

@@ -8,6 +8,7 @@ from bot.errors import (
     AppError,
     BadInput,
     DateError,
+    DraftExpired,
     EventError,
     FileRefused,
     InviteInvalid,
@@ -19,11 +20,11 @@ from bot.errors import (
     RosterError,
 )
 from bot.texts.checkins import (
-    CHECKIN_TIMEOUT,
     NEED_BIND,
     STALE_BUTTON,
     bad_item,
     bad_status,
+    checkin_timeout,
     long_note,
     long_note_oneline,
     oneline_usage,
@@ -85,8 +86,6 @@ def error_text(exc: AppError, *, item_ids: Sequence[str] = ()) -> str:
         if key.startswith("long_note"):
             return long_note(int(key.split(":")[1]) if ":" in key else 501)
         return simple.get(key, key)  # other BadInput messages are built by texts, already HTML
-    from bot.services.checkins import DraftExpired
-
     if isinstance(exc, DraftExpired):
-        return CHECKIN_TIMEOUT
+        return checkin_timeout(exc.minutes)
     return GENERIC_ERROR

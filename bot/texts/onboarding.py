@@ -248,3 +248,14 @@ def remind_missing_result(period: str, reminded: Sequence[str], people: int, fai
         lines.append(f"\n⚠️ 未绑定联络员，无法提醒：{len(unbound)} 个单位——" + "、".join(esc(n) for n in unbound)
                      + "\n请用 /invite 或上传名单为它们生成邀请链接。")
     return "\n".join(lines)
+
+
+def invite_workbook_name(stamp: str) -> str:
+    return f"邀请链接-{stamp}.xlsx"
+
+
+def invite_links_fallback(links: Sequence, expires: str) -> str:  # noqa: ANN001 - (unit name, link)
+    """The links as text, when the workbook could not be sent (the units and invites exist)."""
+    lines = [f"邀请链接表没能发送，下面是同样的 {len(links)} 个链接（每个仅限一人使用，{esc(expires)} 前有效）："]
+    lines += [f"<b>{esc(name)}</b>\n{esc(link)}" for name, link in links]
+    return "\n".join(lines)

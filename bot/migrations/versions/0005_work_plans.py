@@ -2,6 +2,9 @@
 
 Creates ``plan`` and ``assignment``; inserts the shipped 2020 document as plan 2020 (active);
 every existing check-in (made before plans existed, so under the 2020 document) gets its id.
+The plan's clause tree is a frozen copy (../data/plan_2020.json, made by
+bot.services.plans.shipped_plan_values when this migration was written), so the item ids a
+database gets never depend on the parser of the day it is migrated.
 
 Revision ID: 0005
 Revises: 0004
@@ -9,7 +12,9 @@ Revises: 0004
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -53,10 +58,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_assignment_plan_id", "assignment", ["plan_id"])
 
-    from bot.services.plans import shipped_plan_values
-
+    frozen = json.loads((Path(__file__).resolve().parent.parent / "data" / "plan_2020.json").read_text("utf-8"))
     now = datetime.now(UTC)
-    op.bulk_insert(plan, [{**shipped_plan_values(), "active": True, "created_at": now, "activated_at": now}])
+    op.bulk_insert(plan, [{**frozen, "active": True, "created_at": now, "activated_at": now}])
     seed_id = op.get_bind().execute(sa.text("SELECT id FROM plan")).scalar_one()
 
     with op.batch_alter_table("checkin") as batch:
