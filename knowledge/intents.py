@@ -28,13 +28,25 @@ from dataclasses import dataclass
 from .textnorm import clean, normalize
 
 _WHEN = r"(?:什么时候|啥时候|何时|哪天|哪一天|几号|几月几[号日]|什么日子|什么时间|多会儿|时间是|日期是|时间|日期)"
-_REPORT = r"(?:填报|上报|报送|提交|汇报|报告|填写|登记|报)"
-_PROGRESS = r"(?:进度|进展|情况|工作进度|落实情况|月报|季报)"
+# reporting progress to the county office: the bot's check-in (a document question may say 报告 or
+# 情况 about anything: 如何报告军人家属的困难情况 is a question for the document, not a how-to)
+_REPORT = r"(?:填报|上报|报送|提交|登记)"
+_REPORT_LOOSE = r"(?:填报|上报|报送|提交|登记|汇报|报告|填写|报|交)"
+_PROGRESS = r"(?:进度|进展|工作进度|工作情况|落实情况|完成情况|月报|季报)"
 _HOW = r"(?:怎么|怎样|如何|咋|在哪里?|在哪儿|去哪里?|哪里|用什么|通过什么|步骤|流程|方法)"
+# what one binds or joins: one's unit, this bot (加入民兵组织 or 优待证怎么注册 are not about the bot)
+_UNIT = r"(?:单位|乡镇|街道|机器人|助手|本系统|系统|账号|帐号)"
 
 _DEADLINE = [
-    re.compile(r"截[止至]|最晚|最迟|期限|deadline|\bdue\b|逾期|过期"),
-    re.compile(rf"{_WHEN}\s*(?:之前|以前|前)?\s*(?:要|得|需要|必须|应该|应当)?\s*(?:交|{_REPORT})"),
+    # 填报截止是哪天 / 进度最晚什么时候交 / 截止日期: a deadline word with the reporting around it, or
+    # a short question that is nothing but the deadline (证件过期, 有效期限 are not: no such word here)
+    re.compile(rf"(?:{_REPORT_LOOSE}|{_PROGRESS}).{{0,8}}(?:截[止至]|最晚|最迟)|(?:截[止至]|最晚|最迟).{{0,8}}"
+               rf"(?:{_REPORT_LOOSE}|{_PROGRESS})"),
+    re.compile(r"^(?:本期|这期|本月|这个月|个?月|本季度?|这季度|季度|下期|下个?月)?\s*(?:的)?\s*截[止至](?:日期|时间|日)?\s*(?:是)?\s*"
+               rf"(?:{_WHEN}|几号|哪天)?\s*$"),
+    re.compile(r"deadline|\bdue\b"),
+    re.compile(rf"{_WHEN}\s*(?:之前|以前|前)?\s*(?:要|得|需要|必须|应该|应当)?\s*(?:交|报|{_REPORT})"
+               rf"\s*(?:{_PROGRESS}|$)"),
     re.compile(rf"(?:交|{_REPORT})\s*(?:{_PROGRESS})?\s*(?:要|得)?\s*(?:在)?\s*{_WHEN}"),
     re.compile(r"when\s+(?:is|are|do|should|must)\s+(?:i\s+|we\s+)?(?:the\s+)?(?:report|check-?in|progress)"),
 ]
@@ -59,16 +71,20 @@ _EVENT_LIST = [
     re.compile(r"\b(?:upcoming|next|coming)\s+(?:events?|meetings?|activities)|\bwhat\s+events\b"),
 ]
 _CHECKIN = [
-    re.compile(rf"{_HOW}\s*(?:去|来|才能|可以|能)?\s*{_REPORT}\s*(?:工作)?\s*{_PROGRESS}?"),
+    re.compile(rf"{_HOW}\s*(?:去|来|才能|可以|能)?\s*{_REPORT}\s*(?:工作)?\s*(?:{_PROGRESS}|$)"),
+    re.compile(rf"{_HOW}\s*(?:去|来|才能|可以|能)?\s*{_REPORT_LOOSE}\s*(?:工作)?\s*{_PROGRESS}"),
     re.compile(rf"{_REPORT}\s*(?:工作)?\s*{_PROGRESS}?\s*(?:要|得|应该)?\s*{_HOW}"),
-    re.compile(rf"{_PROGRESS}\s*(?:要|得)?\s*{_HOW}\s*(?:{_REPORT}|交)"),
+    re.compile(rf"{_PROGRESS}\s*(?:要|得)?\s*{_HOW}\s*(?:{_REPORT_LOOSE})"),
     re.compile(r"how\s+(?:do|can|should)\s+(?:i|we)\s+(?:report|check\s*-?\s*in|submit)"),
 ]
 _BIND = [
-    re.compile(rf"{_HOW}\s*(?:才能|可以|能)?\s*(?:绑定|加入|关联|注册|认证|登录)"),
-    re.compile(r"(?:绑定|加入|关联)\s*(?:我的|本|我们)?\s*单位|邀请码|邀请链接|invite\s*(?:code|link)"),
-    re.compile(r"(?:绑定|注册)\s*(?:要|得)?\s*" + _HOW),
-    re.compile(r"how\s+(?:do|can)\s+(?:i|we)\s+(?:bind|join|register|link)"),
+    re.compile(rf"{_HOW}\s*(?:才能|可以|能)?\s*(?:绑定|关联)"),
+    re.compile(rf"{_HOW}\s*(?:才能|可以|能)?\s*(?:加入|注册|认证|登录|进入)\s*(?:我的|本|我们的?)?\s*{_UNIT}"),
+    re.compile(rf"(?:绑定|关联)\s*(?:我的|本|我们的?)?\s*{_UNIT}|(?:加入|进入)\s*(?:我的|本|我们的?)\s*单位"
+               r"|邀请码|邀请链接|invite\s*(?:code|link)"),
+    re.compile(r"绑定\s*(?:要|得)?\s*" + _HOW),
+    re.compile(rf"(?:联络员|成员单位|{_UNIT}).{{0,8}}{_HOW}\s*(?:才能|可以|能)?\s*(?:注册|加入|登录|绑定)\s*$"),
+    re.compile(r"how\s+(?:do|can)\s+(?:i|we)\s+(?:bind|join|register|link)\s+(?:to\s+)?(?:my|our|the)\s+(?:unit|bot)"),
 ]
 _FILLER = re.compile(r"^(?:请问|请|问一下|想问|想知道|我想知道|您好|你好|那个|这个)+|[?？!！。,，\s]+$")
 

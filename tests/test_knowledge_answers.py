@@ -228,3 +228,14 @@ def test_outline_labels_tell_three_three_from_three_four(kb):
     short = kb.short_titles(8)
     assert short["3.3"] != short["3.4"]
     assert "成渝" in short["3.3"] and "平安" in short["3.4"]
+
+
+@pytest.mark.parametrize("question", [
+    "怎样加入民兵组织", "退役军人优待证怎么注册", "伤残军人证件过期了怎么办", "优待证的有效期限",
+    "如何报告军人家属的困难情况", "退役军人怎么登记优待证", "如何提交拥军优属建议", "退役军人安置截止时间",
+    "怎样加入志愿者服务队", "光荣牌什么时候挂完",
+])
+def test_document_questions_are_not_taken_for_questions_about_the_bot(question):
+    """Words like 注册, 加入, 过期, 期限, 报告…情况 belong to the document's topics too: only a
+    question about reporting to the office, its deadline or joining one's unit is about the bot."""
+    assert intents.detect(question) is None
