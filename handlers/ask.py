@@ -14,6 +14,7 @@ from bot import texts
 from bot.context import BotContext
 from bot.errors import PlanError
 from handlers.common import admin_only, answer, args_text, keyboard, reply
+from handlers.lifecycle.private import mentions
 from knowledge import intents
 
 MAX_QUESTION = 500
@@ -87,7 +88,7 @@ def _data_answer(context: BotContext, intent) -> str:  # noqa: ANN001
 def _suggestions(kb) -> list[str]:  # noqa: ANN001
     """Questions this document can answer: a section by number, and two items' short titles
     (from different sections), so a plan of any year suggests its own topics."""
-    out = ["第二部分讲什么" if len(kb.sections()) >= 2 else "第一部分讲什么"]
+    out = [texts.section_question(kb.sections()[min(1, len(kb.sections()) - 1)].label)] if kb.sections() else []
     short = kb.short_titles(OUTLINE_TITLE_CHARS)
     for sec in kb.sections()[:2]:
         if sec.children:
@@ -171,10 +172,9 @@ async def plain_text(update: Update, context: BotContext) -> None:
     msg = update.effective_message
     text = msg.text or ""
     if update.effective_chat.type != ChatType.PRIVATE:
-        handle = f"@{context.bot.username}"
-        if handle.lower() not in text.lower():
-            return  # a mention of somebody else: not for us
-        text = text.replace(handle, " ")
+        if not mentions(msg, context.bot.username):
+            return  # a mention of somebody else: not for us (the group guard stops these already)
+        text = re.sub(re.escape(f"@{context.bot.username}"), " ", text, flags=re.IGNORECASE)
     if not text.strip():
         await reply(update, texts.ASK_USAGE)
         return

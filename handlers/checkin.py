@@ -54,16 +54,16 @@ def item_keyboard(context: BotContext, d, unit):  # noqa: ANN001, ANN201
     token = d.token
     rows = [[(f"{i.id} {i.title}", f"ci:i:{token}:{i.id}")]
             for i in context.services.checkins.items_for_unit(unit, d.plan_id)]
-    return keyboard(rows + [[("取消", f"ci:no:{token}")]])
+    return keyboard(rows + [[(texts.CANCEL, f"ci:no:{token}")]])
 
 
 def status_keyboard(token: str):  # noqa: ANN201
     return keyboard([[(f"{texts.STATUS_ICON[s]} {s}", f"ci:s:{token}:{n}") for n, s in enumerate(STATUSES)],
-                     [("取消", f"ci:no:{token}")]])
+                     [(texts.CANCEL, f"ci:no:{token}")]])
 
 
 def confirm_keyboard(token: str):  # noqa: ANN201
-    return keyboard([[("确认", f"ci:ok:{token}"), ("取消", f"ci:no:{token}")]])
+    return keyboard([[(texts.CONFIRM, f"ci:ok:{token}"), (texts.CANCEL, f"ci:no:{token}")]])
 
 
 async def checkin(update: Update, context: BotContext) -> None:
@@ -98,7 +98,7 @@ async def _after_item(update: Update, context: BotContext, d, *, edit: bool) -> 
 
 async def _after_status(update: Update, context: BotContext, d, *, edit: bool) -> None:  # noqa: ANN001
     text = texts.ask_note(d.item_id, d.status)
-    await (edit_or_reply if edit else reply)(update, text, keyboard([[("取消", f"ci:no:{d.token}")]]))
+    await (edit_or_reply if edit else reply)(update, text, keyboard([[(texts.CANCEL, f"ci:no:{d.token}")]]))
 
 
 async def _summary(update: Update, context: BotContext, d) -> None:  # noqa: ANN001
@@ -250,7 +250,7 @@ async def mine(update: Update, context: BotContext) -> None:
     svc = context.services.checkins
     rows = svc.recent(unit.id, 10)
     latest = svc.latest_correctable(unit.id)
-    markup = keyboard([[(f"更正最新一条（{latest.item_id}）", f"ci:fix:{latest.id}")]]) if latest else None
+    markup = keyboard([[(texts.correct_latest_button(latest.item_id), f"ci:fix:{latest.id}")]]) if latest else None
     titles = {c.id: svc.title(c.item_id, c.plan_id) for c in rows}
     files = svc.evidence_counts([c.id for c in rows])
     await reply(update, texts.mine(unit.name, rows, titles, context.settings.tz, files=files), markup)

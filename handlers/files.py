@@ -25,6 +25,7 @@ from bot.context import BotContext
 from bot.errors import FileRefused
 from bot.services.intake import Upload, check_size, intake
 from handlers.common import is_private, reply
+from handlers.lifecycle.private import mentions
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,13 @@ def register_route(route: str, preview: Preview) -> None:
 
 
 def _addressed_to_bot(update: Update, context: BotContext) -> bool:
+    """A file meant for the bot in a group: its caption mentions exactly this bot (the one mention
+    check, handlers/lifecycle/private.py), or it replies to the bot."""
     msg = update.effective_message
-    caption = (msg.caption or "").lower() if msg else ""
-    replied = msg.reply_to_message if msg else None
-    return (f"@{(context.bot.username or '').lower()}" in caption
+    if msg is None:
+        return False
+    replied = msg.reply_to_message
+    return (mentions(msg, context.bot.username)
             or (replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id))
 
 
@@ -74,7 +78,7 @@ async def on_file(update: Update, context: BotContext) -> None:
         return
     try:
         if msg.document is None:  # a photo sent as a picture, not as a file
-            raise FileRefused("image", what="照片")
+            raise FileRefused("image", what=texts.A_PHOTO)
         doc = msg.document
         check_size(doc.file_size)
         data = await _download(context, doc)

@@ -35,7 +35,7 @@ _CAPTION_YEAR = re.compile(r"(?<!\d)(20\d{2}|21\d{2})(?!\d)")
 
 
 def _plans_markup(context: BotContext):  # noqa: ANN202
-    rows = [[(f"切换到 {s.plan.year}年", f"pl:on:{s.plan.id}")]
+    rows = [[(texts.switch_plan_button(s.plan.year), f"pl:on:{s.plan.id}")]
             for s in context.services.plans.summaries() if not s.plan.active]
     return keyboard(rows)
 
@@ -65,7 +65,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             await edit_or_reply(update, texts.plans_list(svc.summaries()), _plans_markup(context))
             return
         await edit_or_reply(update, texts.plan_switch_confirm(target.year, target.title, svc.active().year),
-                            keyboard([[("确认", f"pl:yes:{target.id}"), ("取消", "pl:no")]]))
+                            keyboard([[(texts.CONFIRM, f"pl:yes:{target.id}"), (texts.CANCEL, "pl:no")]]))
         return
     view = svc.activate(target.id)
     await edit_or_reply(update, texts.plan_enabled(view.year, view.title, len(view.items)))

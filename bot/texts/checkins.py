@@ -197,3 +197,7 @@ def bad_period(kind: str) -> str:
                 "不写年份指最近的那一季）。")
     return ("期间格式不对：本系统按<b>月</b>统计（不能按季度查询），请写成 <code>2026-11</code>"
             "（也可写 2026年11月、十一月、上个月、本月；不写年份指最近的那个月）。")
+
+
+def correct_latest_button(item_id: str) -> str:
+    return f"更正最新一条（{item_id}）"

@@ -8,6 +8,7 @@ from bot.texts.common import esc
 
 CONFIRM = "确认"
 CANCEL = "取消"
+A_PHOTO = "照片"
 
 FILE_PRIVATE_ONLY = ("📎 请<b>私聊</b>我发送文件：单位名单、任务分解表和工作要点只在私聊中导入，"
                      "群里发送的文件不会处理。")

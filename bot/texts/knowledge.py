@@ -181,3 +181,8 @@ def quoting_plan(year: int, active_year: int, missing_year: int | None) -> str:
     if year != active_year:
         return f"📅 以下引自 {year} 年工作要点（当前启用的是 {active_year} 年）。\n\n"
     return ""
+
+
+def section_question(label: str) -> str:
+    """A question to suggest about a section of the active plan: 「第二部分讲什么」."""
+    return f"第{label}部分讲什么"

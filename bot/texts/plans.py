@@ -212,3 +212,7 @@ def plan_document_refused(reason: str, filename: str) -> str:
 
 
 PLAN_ENABLE = "启用"
+
+
+def switch_plan_button(year: int) -> str:
+    return f"切换到 {year}年"
