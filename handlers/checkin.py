@@ -8,6 +8,7 @@ from __future__ import annotations
 import unicodedata
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -63,7 +64,8 @@ def status_keyboard(token: str):  # noqa: ANN201
 
 
 def confirm_keyboard(token: str):  # noqa: ANN201
-    return keyboard([[(texts.CONFIRM, f"ci:ok:{token}"), (texts.CANCEL, f"ci:no:{token}")]])
+    return keyboard([[(texts.CONFIRM, f"ci:ok:{token}"), (texts.EDIT_NOTE, f"ci:ed:{token}"),
+                      (texts.CANCEL, f"ci:no:{token}")]])
 
 
 async def checkin(update: Update, context: BotContext) -> None:
@@ -74,6 +76,12 @@ async def checkin(update: Update, context: BotContext) -> None:
     item = svc.resolve_item(context.args[0]) if len(context.args or ()) == 1 else None
     if context.args and item is None:
         await oneline(update, context)
+        return
+    open_flow = svc.draft(update.effective_user.id) if not context.args else None
+    if open_flow is not None and open_flow.step in (WRITING_NOTE, CONFIRMING):
+        # a flow with a status chosen (waiting for its note, or at 确认): carry on with it rather
+        # than lose what was entered; one still at the item or status step simply starts afresh
+        await _resume(update, context, open_flow)
         return
     d = svc.start_draft(user_id=update.effective_user.id, chat_id=update.effective_chat.id, item_id=item)
     if item is not None:
@@ -91,6 +99,16 @@ async def oneline(update: Update, context: BotContext) -> None:
     await reply(update, texts.recorded(item, svc.title(item), status, c.period, note))
 
 
+async def _resume(update: Update, context: BotContext, d) -> None:  # noqa: ANN001
+    """/checkin while a flow waits for its note or at 确认: say so, and show that step again (its
+    buttons still work; 取消 starts afresh)."""
+    await reply(update, texts.RESUMING)
+    if d.step == WRITING_NOTE:
+        await _after_status(update, context, d, edit=False)
+    else:
+        await _summary(update, context, d)
+
+
 async def _after_item(update: Update, context: BotContext, d, *, edit: bool) -> None:  # noqa: ANN001
     text = texts.choose_status(d.item_id, context.services.checkins.title(d.item_id, d.plan_id))
     await (edit_or_reply if edit else reply)(update, text, status_keyboard(d.token))
@@ -101,11 +119,12 @@ async def _after_status(update: Update, context: BotContext, d, *, edit: bool) -
     await (edit_or_reply if edit else reply)(update, text, keyboard([[(texts.CANCEL, f"ci:no:{d.token}")]]))
 
 
-async def _summary(update: Update, context: BotContext, d) -> None:  # noqa: ANN001
-    """Step 4: what will be recorded (with the number of attached files), 确认 / 取消."""
+async def _summary(update: Update, context: BotContext, d, *, head: str = "") -> None:  # noqa: ANN001
+    """Step 4: what will be recorded (with the number of attached files), 确认 / 修改说明 / 取消."""
     svc = context.services.checkins
-    await reply(update, texts.summary(d.item_id, svc.title(d.item_id, d.plan_id), d.status, d.note or "",
-                                      correcting=d.corrects_id is not None, files=svc.draft_evidence(d.user_id)),
+    await reply(update, head + texts.summary(d.item_id, svc.title(d.item_id, d.plan_id), d.status, d.note or "",
+                                             correcting=d.corrects_id is not None,
+                                             files=svc.draft_evidence(d.user_id)),
                 confirm_keyboard(d.token))
 
 
@@ -118,7 +137,8 @@ async def _done(update: Update, context: BotContext, c, *, edit: bool) -> None: 
 
 
 async def on_button(update: Update, context: BotContext) -> None:
-    """ci:i:<token>:<item>, ci:s:<token>:<n>, ci:ok:<token>, ci:no:<token>, ci:fix:<checkin id>."""
+    """ci:i:<token>:<item>, ci:s:<token>:<n>, ci:ok:<token>, ci:ed:<token> (修改说明),
+    ci:no:<token>, ci:fix:<checkin id>."""
     q = update.callback_query
     svc = context.services.checkins
     uid = update.effective_user.id
@@ -155,6 +175,10 @@ async def on_button(update: Update, context: BotContext) -> None:
             c = svc.confirm_draft(uid, token=token)
             await answer(update)
             await _done(update, context, c, edit=True)
+        elif action == "ed":
+            d = svc.edit_note(uid, token=token)
+            await answer(update)
+            await _after_status(update, context, d, edit=True)
         else:
             raise BadInput("stale_step")
     except BadInput as exc:
@@ -177,6 +201,7 @@ async def note_or_pass(update: Update, context: BotContext) -> None:
         await reply(update, texts.checkin_timeout(exc.minutes))
         raise ApplicationHandlerStop from None
     if d is None:
+        await _typed_checkin(update, context)
         return
     msg = update.effective_message
     text = (msg.text or "").strip()
@@ -200,11 +225,28 @@ async def note_or_pass(update: Update, context: BotContext) -> None:
         await _evidence(update, context, d)
         raise ApplicationHandlerStop
     if d.step != WRITING_NOTE:
+        if msg.text:  # a question while the summary waits: answered next, after this reminder
+            await reply(update, texts.awaiting_confirm(d.item_id, d.status), confirm_keyboard(d.token))
         return
     if not msg.text:
         await reply(update, texts.NOTE_NOT_TEXT)
         raise ApplicationHandlerStop
     await _note(update, context, text)
+
+
+async def _typed_checkin(update: Update, context: BotContext) -> None:
+    """A bound member's plain text that reads as a check-in (``2.2已完成，走访12户``, ``我镇1.2完成了``)
+    is not a question: it becomes a guided flow at the confirmation step — nothing is recorded
+    until 确认, and the member sees that /checkin is how to report."""
+    msg, svc = update.effective_message, context.services.checkins
+    parsed = svc.parse_checkin_text(msg.text or "", lead=True) if msg.text else None
+    if parsed is None or context.services.roster.membership(update.effective_user.id) is None:
+        return
+    item, status, note = parsed
+    d = svc.start_draft(user_id=update.effective_user.id, chat_id=update.effective_chat.id, item_id=item,
+                        status=status, note=note)
+    await _summary(update, context, d, head=texts.TYPED_CHECKIN)
+    raise ApplicationHandlerStop
 
 
 async def _note(update: Update, context: BotContext, text: str) -> None:
@@ -264,13 +306,18 @@ async def evidence(update: Update, context: BotContext) -> None:
     user = update.effective_user
     c, unit, files = context.services.checkins.evidence(int(raw), viewer=user.id, admin=context.is_admin(user.id))
     await reply(update, texts.evidence_header(c.id, unit.name, c.item_id, len(files)))
-    chat = update.effective_chat
-    for f in files:
+    chat, lost = update.effective_chat, 0
+    for f in files:  # each file on its own: one Telegram no longer has must not hide the others
         caption = texts.evidence_caption(c.id, f.file_name)
-        if f.kind == "photo":
-            await chat.send_photo(f.file_id, caption=caption)
-        else:
-            await chat.send_document(f.file_id, caption=caption)
+        try:
+            if f.kind == "photo":
+                await chat.send_photo(f.file_id, caption=caption)
+            else:
+                await chat.send_document(f.file_id, caption=caption)
+        except BadRequest:  # "wrong file identifier": a file id Telegram no longer knows
+            lost += 1
+    if lost:
+        await reply(update, texts.evidence_lost(lost, len(files)))
 
 
 @admin_only
@@ -278,14 +325,14 @@ async def evidence(update: Update, context: BotContext) -> None:
 async def checkin_for(update: Update, context: BotContext) -> None:
     """/checkin_for 单位名称 2.2 已完成 说明: 代填 — an admin records for a unit; its members are told."""
     svc, roster = context.services.checkins, context.services.roster
-    args = list(context.args or ())
-    at = next((i for i, a in enumerate(args) if i > 0 and (svc.resolve_item(a) or svc.split_glued(a))), None)
-    if at is None:
+    split = svc.split_unit_name(list(context.args or ()))
+    if split is None:
         raise BadInput(texts.CHECKIN_FOR_USAGE)
-    unit = roster.find_unit(" ".join(args[:at]))
+    name, rest = split
+    unit = roster.find_unit(name)
     if unit is None:
-        raise BadInput(texts.unknown_unit(" ".join(args[:at])))
-    item, status, note = svc.parse_oneline(args[at:])
+        raise BadInput(texts.unknown_unit(name))
+    item, status, note = svc.parse_oneline(rest)
     admin = display_name(update)
     c = svc.record_for(unit_id=unit.id, admin_id=update.effective_user.id, admin_name=admin,
                        item_id=item, status=status, note=note)

@@ -132,3 +132,64 @@ def test_a_one_line_checkin_during_a_flow_does_not_take_its_files(emu, bot):
     to_note_step(emu, 7, "1.1")  # the dropped flow's photo is gone, not carried into a new flow
     summary = say(emu, 7, "无", contains="请确认")
     assert "附件：0" in summary.plain
+
+
+def test_a_checkin_typed_as_plain_text_is_offered_for_confirmation(emu, bot):
+    bind(emu, 7, "龙城镇")
+    summary = say(emu, 7, "我镇2.2已完成，走访了驻地部队12户", contains="请确认")
+    assert "看起来" in summary.plain and "2.2" in summary.plain and "走访了驻地部队12户" in summary.plain
+    assert "还没有填报" in say(emu, 7, "/mine", contains="龙城镇").plain  # nothing until 确认
+    emu.press(7, summary, button(summary, "确认"))
+    done = emu.wait_for(chat_id=7, contains="已记录")
+    assert "2.2" in done.plain and "已完成" in done.plain
+    # somebody who is not bound gets an answer, not a check-in
+    assert "请确认" not in say(emu, 8, "2.2已完成", contains="二").plain
+
+
+@pytest.mark.parametrize(("typed", "status", "note"), [
+    ("/checkin 2.2 已完成，走访了驻地部队", "已完成", "走访了驻地部队"),
+    ("/checkin 2。2 已完成", "已完成", ""),
+    ("/checkin 2.2 进行中：正在走访", "进行中", "正在走访"),
+    ("/checkin 2.2 完成了。已挂牌126户", "已完成", "已挂牌126户"),
+])
+def test_one_line_checkins_with_chinese_punctuation(emu, bot, typed, status, note):
+    bind(emu, 7, "龙城镇")
+    r = say(emu, 7, typed, contains="已记录")
+    assert "2.2" in r.plain and status in r.plain and note in r.plain
+
+
+def test_an_open_flow_is_resumed_and_its_note_can_be_changed(emu, bot):
+    bind(emu, 7, "龙城镇")
+    to_note_step(emu, 7, "1.1")
+    say(emu, 7, "第一稿", contains="请确认")
+    mark = emu.mark()
+    answer = say(emu, 7, "光荣牌怎么挂", contains="光荣牌")  # a question at the summary: answered…
+    reminder = [m for m in emu.replies(mark, chat_id=7) if "等待确认" in m.plain]
+    assert reminder and "1.1" in reminder[0].plain and answer.plain != reminder[0].plain  # …after a reminder
+    resumed = say(emu, 7, "/checkin", contains="请确认")  # not a new flow: the waiting one
+    assert "第一稿" in resumed.plain
+    emu.press(7, resumed, button(resumed, "修改说明"))
+    emu.wait_for(chat_id=7, contains="说明")
+    summary = say(emu, 7, "第二稿", contains="请确认")
+    emu.press(7, summary, button(summary, "确认"))
+    assert "第二稿" in emu.wait_for(chat_id=7, contains="已记录").plain
+
+
+def test_a_correction_keeps_the_files_of_the_check_in_it_corrects(emu, bot):
+    bind(emu, 7, "龙城镇")
+    to_note_step(emu, 7, "1.3")
+    emu.user_photo(7)
+    emu.wait_for(chat_id=7, contains="1/5")
+    summary = say(emu, 7, "宣传栏", contains="请确认")
+    emu.press(7, summary, button(summary, "确认"))
+    emu.wait_for(chat_id=7, contains="已记录")
+    mine = say(emu, 7, "/mine", contains="更正")
+    emu.press(7, mine, button(mine, "更正"))
+    items = emu.wait_for(chat_id=7, contains="更正最新一条")
+    emu.press(7, items, button(items, "1.3"))
+    st = emu.wait_for(chat_id=7, contains="状态")
+    emu.press(7, st, button(st, "⏳"))
+    emu.wait_for(chat_id=7, contains="说明")
+    summary = say(emu, 7, "宣传栏已更新", contains="更正")
+    emu.press(7, summary, button(summary, "确认"))
+    assert "附件：1" in emu.wait_for(chat_id=7, contains="已更正").plain

@@ -38,6 +38,20 @@ _STATUS_WORDS = {
              "done", "finished", "complete", "completed", "✅"),
 }
 _STATUS_ALIASES = {w: status for status, words in _STATUS_WORDS.items() for w in words}
+_STATUS_BY_LENGTH = sorted(_STATUS_ALIASES, key=len, reverse=True)
+_NOTE_SEPARATORS = " \t\n，,。.：:；;、！!？?—-~～"
+# an item id as people type it: 2.2 / 2-2 / 2。2 / 2、2 / 二（二） / 2（2）
+_ITEM_SRC = r"(?P<s>[0-9一二三四五六七八九十]+)\s*[.\-、。．]?\s*\(?\s*(?P<i>[0-9一二三四五六七八九十]+)\s*\)?"
+_ITEM = re.compile(_ITEM_SRC)
+_ITEM_AT_START = re.compile(_ITEM_SRC + r"(?![0-9])")
+# a check-in typed as plain text: at most a few words before the item (我镇 / 本单位 / checkin / 填报)
+_LEAD_ITEM = re.compile(r"(?:/?checkin\s*|[\u4e00-\u9fff]{0,4}?\s*)" + _ITEM_SRC + r"(?![0-9])", re.IGNORECASE)
+
+
+def _fold(text: str) -> str:
+    """NFKC (full-width digits and brackets to ASCII) — the 。 an input method types between
+    digits is kept for _ITEM to read as a dot."""
+    return unicodedata.normalize("NFKC", text)
 
 
 __all__ = ["CheckinService", "DraftExpired", "Item", "Progress"]
@@ -109,13 +123,13 @@ class CheckinService:
 
     # --- parsing -------------------------------------------------------------------------------
     def resolve_item(self, text: str, plan_id: int | None = None) -> str | None:
-        """``2.2``, ``2-2``, ``二（二）``, ``二(二)``, ``2（2）`` -> ``2.2``; None if the plan
+        """``2.2``, ``2-2``, ``2。2``, ``二（二）``, ``二(二)``, ``2（2）`` -> ``2.2``; None if the plan
         (default: the active one) has no such item."""
-        t = unicodedata.normalize("NFKC", text).strip()
-        m = re.fullmatch(r"([0-9一二三四五六七八九十]+)\s*[.\-、]?\s*\(?\s*([0-9一二三四五六七八九十]+)\s*\)?", t)
-        if not m:
-            return None
-        a, b = cn_to_int(m.group(1)), cn_to_int(m.group(2))
+        m = _ITEM.fullmatch(_fold(text).strip())
+        return self._item_of(m, plan_id) if m else None
+
+    def _item_of(self, m: re.Match[str], plan_id: int | None) -> str | None:
+        a, b = cn_to_int(m.group("s")), cn_to_int(m.group("i"))
         if a is None or b is None:
             return None
         candidate = f"{a}.{b}"
@@ -125,34 +139,66 @@ class CheckinService:
     @staticmethod
     def resolve_status(text: str) -> str | None:
         """The status an everyday word names (完成了 / 正在做 / 还没开始 …), or None."""
-        t = "".join(unicodedata.normalize("NFKC", text).lower().split()).rstrip("。.!！~～")
+        t = "".join(_fold(text).lower().split()).rstrip("。.!！~～")
         return _STATUS_ALIASES.get(t) or _STATUS_ALIASES.get(t.removesuffix("啦").removesuffix("了"))
 
-    def split_glued(self, token: str) -> tuple[str, str] | None:
-        """``2.2已完成`` -> ('2.2', '已完成'): an item id with a status word glued to it, else None."""
-        m = re.match(r"^([0-9一二三四五六七八九十]+[.\-、]?\(?[0-9一二三四五六七八九十]+\)?)(\D.*)$",
-                     unicodedata.normalize("NFKC", token))
-        if m and self.resolve_item(m.group(1)) and self.resolve_status(m.group(2)):
-            return m.group(1), m.group(2)
+    @staticmethod
+    def split_status(text: str) -> tuple[str, str] | None:
+        """A status word at the start of ``text`` and what follows it (the note), however they are
+        joined: ``已完成，走访了驻地部队`` / ``完成了。已挂牌126户`` / ``已完成走访了驻地部队`` /
+        ``还没 开始`` -> ('已完成', '走访了驻地部队') …; None when ``text`` opens with no status word."""
+        t = _fold(text).lower().lstrip()
+        compact, where = [], []  # the text without spaces, and where each kept character was
+        for i, ch in enumerate(t):
+            if not ch.isspace():
+                compact.append(ch)
+                where.append(i)
+        joined = "".join(compact)
+        for word in _STATUS_BY_LENGTH:
+            if joined.startswith(word):
+                end = where[len(word) - 1] + 1
+                rest = t[end:]
+                if rest[:1] in ("了", "啦"):
+                    rest = rest[1:]
+                return _STATUS_ALIASES[word], rest.lstrip(_NOTE_SEPARATORS)
+        return None
+
+    def parse_checkin_text(self, text: str, *, lead: bool = False) -> tuple[str, str, str] | None:
+        """``2.2 已完成 说明`` written any way people write it (``2.2已完成，说明``, ``2。2 完成了。说明``,
+        ``二（二）正在做``) -> (item, status, note); None when it does not open with an item of the
+        active plan followed by a status. ``lead``: a few words may come first (``我镇2.2已完成``,
+        ``checkin 2.2 已完成``) — for plain text that may be a check-in typed without /checkin."""
+        t = _fold(text).strip()
+        m = (_LEAD_ITEM if lead else _ITEM_AT_START).match(t)
+        if not m:
+            return None
+        item = self._item_of(m, None)
+        split = self.split_status(t[m.end():].lstrip(_NOTE_SEPARATORS)) if item else None
+        if split is None:
+            return None
+        return item, split[0], split[1].strip()
+
+    def split_unit_name(self, args: list[str]) -> tuple[str, list[str]] | None:
+        """/checkin_for's arguments: (the unit name — the words before the first one that opens an
+        item of the active plan —, the rest); None when no word after the first opens an item."""
+        for i in range(1, len(args)):
+            if _ITEM_AT_START.match(_fold(args[i])) and self._item_of(_ITEM_AT_START.match(_fold(args[i])), None):
+                return " ".join(args[:i]), args[i:]
         return None
 
     def parse_oneline(self, args: list[str]) -> tuple[str, str, str]:
-        """``2.2 已完成 说明…`` (also ``2.2已完成 …``, everyday words such as ``2.2 正在做`` or
-        ``2.2 还没 开始``) -> (item, status, note). BadInput names what is valid."""
-        args = [unicodedata.normalize("NFKC", a) for a in args]
-        if args and self.resolve_item(args[0]) is None and (glued := self.split_glued(args[0])):
-            args = [*glued, *args[1:]]
-        if len(args) < 2:
-            raise BadInput("oneline_usage")
-        item = self.resolve_item(args[0])
-        if item is None:
-            raise BadInput("bad_item")
-        status, rest = self.resolve_status(args[1]), args[2:]
-        if status is None and len(args) > 2:  # a status written in two words: 还没 开始 / in progress
-            status, rest = self.resolve_status(args[1] + args[2]), args[3:]
-        if status is None:
-            raise BadInput("bad_status")
-        note = " ".join(rest).strip()
+        """The arguments of ``/checkin 2.2 已完成 说明…`` (see parse_checkin_text) -> (item, status,
+        note). BadInput('oneline_usage' | 'bad_item' | 'bad_status' | 'long_note_oneline:<n>')."""
+        text = " ".join(args)
+        parsed = self.parse_checkin_text(text)
+        if parsed is None:
+            m = _ITEM_AT_START.match(_fold(text).strip())
+            if not m or not text.strip():
+                raise BadInput("oneline_usage" if len(args) < 2 else "bad_item")
+            if self._item_of(m, None) is None:
+                raise BadInput("bad_item")
+            raise BadInput("bad_status" if _fold(text).strip()[m.end():].strip() else "oneline_usage")
+        item, status, note = parsed
         if len(note) > MAX_NOTE:
             raise BadInput(f"long_note_oneline:{len(note)}")
         return item, status, note
@@ -188,18 +234,20 @@ class CheckinService:
         return d is not None
 
     def start_draft(self, *, user_id: int, chat_id: int, corrects_id: int | None = None,
-                    item_id: str | None = None) -> CheckinDraft:
-        """Open the guided flow (replacing any open one and its files): at the item step, or at the
-        status step of ``item_id``. It offers the active plan's items — a correction, the items of
-        the plan the corrected check-in was made under (its year's current version)."""
+                    item_id: str | None = None, status: str | None = None, note: str | None = None) -> CheckinDraft:
+        """Open the guided flow (replacing any open one and its files): at the item step, at the
+        status step of ``item_id``, or — ``status`` given too, a check-in typed as plain text — at
+        the confirmation step with ``note``. It offers the active plan's items — a correction, the
+        items of the plan the corrected check-in was made under (its year's current version)."""
         with self._session() as s:
             old = s.get(CheckIn, corrects_id) if corrects_id is not None else None
             plan_id = self.plans.current(old.plan_id).id if old is not None else self.plans.active_id()
             if self._drop_draft(s, user_id):
                 s.flush()
-            draft = CheckinDraft(user_id=user_id, chat_id=chat_id, step="status" if item_id else "item",
-                                 plan_id=plan_id, item_id=item_id, corrects_id=corrects_id,
-                                 token=secrets.token_hex(3), updated_at=self.clock.now())
+            step = "confirm" if item_id and status else "status" if item_id else "item"
+            draft = CheckinDraft(user_id=user_id, chat_id=chat_id, step=step, plan_id=plan_id, item_id=item_id,
+                                 status=status if item_id else None, note=(note or "")[:MAX_NOTE] if status else None,
+                                 corrects_id=corrects_id, token=secrets.token_hex(3), updated_at=self.clock.now())
             s.add(draft)
             s.commit()
             return draft
@@ -243,6 +291,10 @@ class CheckinService:
         if status not in STATUSES:
             raise BadInput("bad_status")
         return self.update_draft(user_id, expect="status", token=token, status=status, step="note")
+
+    def edit_note(self, user_id: int, token: str | None = None) -> CheckinDraft:
+        """From the confirmation step back to the note step (the 「修改说明」 button)."""
+        return self.update_draft(user_id, expect="confirm", token=token, step="note")
 
     def give_note(self, user_id: int, note: str) -> CheckinDraft:
         note = note.strip()
@@ -312,8 +364,13 @@ class CheckinService:
             s.add(c)
             if draft == "attach":
                 s.flush()
-                s.execute(sa.update(Evidence).where(col(Evidence.user_id) == user_id, col(Evidence.checkin_id).is_(None))
-                          .values(checkin_id=c.id))
+                moved = s.execute(sa.update(Evidence).where(col(Evidence.user_id) == user_id,
+                                                            col(Evidence.checkin_id).is_(None))
+                                  .values(checkin_id=c.id)).rowcount
+                if not moved and corrects_id is not None:  # a correction keeps the corrected one's files
+                    for e in s.exec(select(Evidence).where(Evidence.checkin_id == corrects_id)):
+                        s.add(Evidence(checkin_id=c.id, user_id=e.user_id, kind=e.kind, file_id=e.file_id,
+                                       file_unique_id=e.file_unique_id, file_name=e.file_name, created_at=now))
             if draft is not None:
                 self._drop_draft(s, user_id)
             s.commit()

@@ -201,3 +201,19 @@ def bad_period(kind: str) -> str:
 
 def correct_latest_button(item_id: str) -> str:
     return f"更正最新一条（{item_id}）"
+
+
+EDIT_NOTE = "修改说明"
+RESUMING = "📝 您还有一条没有完成的填报，接着上次的步骤继续（不想要了可点「取消」重新开始）："
+TYPED_CHECKIN = ("📝 看起来您是要<b>填报进度</b>，请确认（点「确认」才会记录；以后也可以发送 "
+                 "<code>/checkin 2.2 已完成 说明</code>）：\n\n")
+
+
+def awaiting_confirm(item_id: str, status: str) -> str:
+    return (f"📝 提醒：您还有一条填报等待确认（{esc(item_id)} {STATUS_ICON.get(status, '')}{esc(status)}），"
+            "点「确认」提交，「修改说明」改说明，或「取消」放弃。下面先回答您的问题：")
+
+
+def evidence_lost(lost: int, total: int) -> str:
+    return (f"⚠️ 其中 {lost} 个附件（共 {total} 个）Telegram 已无法再发送（文件可能已过期），"
+            "其余已重新发送。")
