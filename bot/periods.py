@@ -4,7 +4,6 @@ people type them (``十一月``, ``上个月``, ``2026年第四季度``) resolve
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,42 +32,10 @@ def period_of(moment: datetime, kind: str, tz: ZoneInfo) -> str:
     return f"{local.year}-{local.month:02d}"
 
 
-def normalise_period(text: str, kind: str, year: int | None = None) -> str | None:
-    """``2026-11``, ``2026-1``, ``２０２６－１１``, ``2026年11月(份)``, ``2026/11``, ``2026-Q4``,
-    ``2026年第四季度`` -> canonical form, or None when not a period of this ``kind``.
-
-    ``11月`` (month only) and ``第四季度`` / ``Q4`` (quarter only) need ``year``, the current year.
-    A month with quarterly periods becomes its quarter; a quarter with monthly periods is refused
-    (it is not one period)."""
-    t = "".join(unicodedata.normalize("NFKC", text).split())
-    if m := _TYPED_MONTH.match(t):
-        y, month = m.group(1), int(m.group(2))
-        if y is None and (year is None or "月" not in t):  # a bare "11" is not a period
-            return None
-        y_int = int(y) if y is not None else year
-        if not 1 <= month <= 12 or y_int is None or y_int not in YEARS:
-            return None
-        if kind == "quarterly":
-            return f"{y_int}-Q{(month - 1) // 3 + 1}"
-        return f"{y_int}-{month:02d}"
-    if m := _TYPED_QUARTER.match(t):
-        if kind != "quarterly":
-            return None
-        y = m.group(1)
-        if y is None and year is None:
-            return None
-        q = m.group(2)
-        y_int = int(y) if y is not None else year
-        if y_int not in YEARS:
-            return None
-        return f"{y_int}-Q{_CN_DIGIT.get(q) or int(q)}"
-    return None
-
-
 def parse_period(text: str, kind: str, today: date) -> str | None:
     """A period as people type it -> canonical ``2026-11`` / ``2026-Q4``, or None.
 
-    Accepts everything :func:`normalise_period` does, plus Chinese numerals (``十一月``,
+    ``2026-11``, ``2026/11``, ``２０２６－１１``, ``2026年11月(份)``, ``2026-Q4``, Chinese numerals (``十一月``,
     ``二〇二六年十一月``), ``本月/这个月/上个月/上上个月/下个月``, ``本季度/上季度/四季度/第四季度/Q4``.
     A month or quarter without a year is the most recent one not after ``today`` (in January,
     ``十一月`` is last November). Years from :data:`FIRST_YEAR` to next year. With quarterly

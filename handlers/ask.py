@@ -15,21 +15,28 @@ from bot.context import BotContext
 from bot.errors import PlanError
 from handlers.common import admin_only, answer, args_text, keyboard, reply
 from handlers.lifecycle.private import mentions
+from handlers.start import help_cmd
 from knowledge import intents
 
 MAX_QUESTION = 500
 OUTLINE_ITEMS_PER_ROW = 2
 OUTLINE_TITLE_CHARS = 8  # an item button: 「二（三）」 + 8 characters fits half a phone's width
+SUGGESTION_CHARS = 14  # an item title short enough to read as a question
 
 
-def _small_talk(text: str) -> bool | None:
-    """True for thanks, False for a greeting, None for anything else (a question)."""
-    t = "".join(ch for ch in unicodedata.normalize("NFKC", text).lower()
-                if not ch.isspace() and unicodedata.category(ch)[0] not in "PS")
+def _small_talk(text: str) -> str | None:
+    """'thanks', 'greeting', 'ack' (收到 / 好的 / 👍 / only emoji or punctuation), 'help' (帮助 /
+    菜单), or None for anything else (a question)."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    if "".join(folded.split()) in texts.HELP_WORDS:
+        return "help"
+    t = "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch)[0] not in "PS")
     if t in texts.THANKS:
-        return True
+        return "thanks"
     if t in texts.GREETINGS:
-        return False
+        return "greeting"
+    if not t or t in texts.ACKS:
+        return "ack"
     return None
 
 
@@ -86,14 +93,15 @@ def _data_answer(context: BotContext, intent) -> str:  # noqa: ANN001
 
 
 def _suggestions(kb) -> list[str]:  # noqa: ANN001
-    """Questions this document can answer: a section by number, and two items' short titles
-    (from different sections), so a plan of any year suggests its own topics."""
+    """Questions this document can answer: a section by number, and the titles of two items (from
+    different sections, a short one each), so a plan of any year suggests its own topics."""
     out = [texts.section_question(kb.sections()[min(1, len(kb.sections()) - 1)].label)] if kb.sections() else []
-    short = kb.short_titles(OUTLINE_TITLE_CHARS)
     for sec in kb.sections()[:2]:
-        if sec.children:
-            out.append(short.get(sec.children[0], ""))
-    return [s for s in out if s]
+        titles = [kb.get(c).title for c in sec.children if kb.get(c) is not None]
+        fitting = [t for t in titles if len(t) <= SUGGESTION_CHARS]
+        if fitting:
+            out.append(min(fitting, key=len))
+    return out
 
 
 def _event_matches(title: str, words) -> bool:  # noqa: ANN001
@@ -124,8 +132,11 @@ async def answer_question(update: Update, context: BotContext, question: str) ->
     head = texts.quoting_plan(route.plan.year, plans.active().year, route.missing_year)
     question = route.question
     talk = _small_talk(question)
-    if talk is not None:  # 你好 / 谢谢: not a question, and not "unanswered"
-        await reply(update, texts.small_talk(thanks=talk, title=kb.title))
+    if talk == "help":  # 帮助 / 菜单 typed instead of /help
+        await help_cmd(update, context)
+        return
+    if talk is not None:  # 你好 / 谢谢 / 收到: not a question, and not "unanswered"
+        await reply(update, texts.small_talk(talk, kb.title, _suggestions(kb)))
         return
     intent = intents.detect(question)
     if intent is not None:

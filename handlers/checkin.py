@@ -96,7 +96,7 @@ async def oneline(update: Update, context: BotContext) -> None:
     svc = context.services.checkins
     item, status, note = svc.parse_oneline(context.args)
     c = svc.record(user_id=update.effective_user.id, item_id=item, status=status, note=note, draft="drop")
-    await reply(update, texts.recorded(item, svc.title(item), status, c.period, note))
+    await reply(update, texts.recorded(item, svc.title(item), status, c.period, note, late=svc.is_late(c)))
 
 
 async def _resume(update: Update, context: BotContext, d) -> None:  # noqa: ANN001
@@ -131,7 +131,7 @@ async def _summary(update: Update, context: BotContext, d, *, head: str = "") ->
 async def _done(update: Update, context: BotContext, c, *, edit: bool) -> None:  # noqa: ANN001
     svc = context.services.checkins
     files = svc.evidence_counts([c.id]).get(c.id, 0)
-    text = texts.recorded(c.item_id, svc.title(c.item_id, c.plan_id), c.status, c.period, c.note,
+    text = texts.recorded(c.item_id, svc.title(c.item_id, c.plan_id), c.status, c.period, c.note, late=svc.is_late(c),
                           corrected=bool(c.corrects_id), files=files, checkin_id=c.id)
     await (edit_or_reply if edit else reply)(update, text)
 
@@ -239,7 +239,9 @@ async def _typed_checkin(update: Update, context: BotContext) -> None:
     is not a question: it becomes a guided flow at the confirmation step — nothing is recorded
     until 确认, and the member sees that /checkin is how to report."""
     msg, svc = update.effective_message, context.services.checkins
-    parsed = svc.parse_checkin_text(msg.text or "", lead=True) if msg.text else None
+    if not msg.text or msg.text.lstrip().startswith(("／", "、")):  # a command typed with the IME's slash:
+        return                                                    # the question handler shows the fix
+    parsed = svc.parse_checkin_text(msg.text, lead=True)
     if parsed is None or context.services.roster.membership(update.effective_user.id) is None:
         return
     item, status, note = parsed

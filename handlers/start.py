@@ -1,13 +1,27 @@
-"""/start (with or without an invite code), /help, /mute, /unmute."""
+"""/start (with or without an invite code), an invite link or code pasted as text, /help, /mute,
+/unmute."""
 
 from __future__ import annotations
 
+import re
+
 from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import texts
 from bot.context import BotContext
-from handlers.common import display_name, reply
+from bot.errors import InviteInvalid
+from handlers.common import display_name, once, reply
+
+# an invite link pasted as text (https://t.me/<bot>?start=CODE), or the code alone
+_PASTED = re.compile(r"^\s*(?:https?://)?(?:t\.me|telegram\.me)/\w+\?start=([A-Za-z0-9_-]{8,64})\s*$"
+                     r"|^\s*([A-Za-z0-9_-]{16})\s*$")
 
 
 def _register_chat(update: Update, context: BotContext) -> None:
@@ -63,7 +77,26 @@ async def prune_processed_updates(context: BotContext) -> None:
     context.services.updates.prune()
 
 
+@once
+async def pasted_invite(update: Update, context: BotContext) -> None:
+    """An invite link (or its code) pasted as a message instead of tapped: bind as /start CODE
+    would. A 16-character word that is no invite code is left to the question handler."""
+    m = _PASTED.match(update.effective_message.text or "")
+    code = m.group(1) or m.group(2)
+    if m.group(2):  # a bare code: only when it is one
+        try:
+            context.services.roster.invite_unit(code)
+        except InviteInvalid as exc:
+            if exc.reason == "unknown":
+                return
+    context.args = [code]
+    await start(update, context)
+    raise ApplicationHandlerStop
+
+
 def register(app: Application) -> None:
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+                                   & filters.Regex(_PASTED), pasted_invite))
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler("help", help_cmd))
     app.add_handler(CommandHandler("mute", mute))

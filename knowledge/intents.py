@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from .textnorm import clean, normalize
 
-_WHEN = r"(?:什么时候|啥时候|何时|哪天|哪一天|几号|几月几[号日]|什么日子|什么时间|多会儿|时间是|日期是|时间|日期)"
+_WHEN = r"(?:什么时候|啥时候|何时|哪天|哪一天|几号|几月几[号日]|几点钟?|几时|什么日子|什么时间|多会儿|时间是|日期是|时间|日期)"
 # reporting progress to the county office: the bot's check-in (a document question may say 报告 or
 # 情况 about anything: 如何报告军人家属的困难情况 is a question for the document, not a how-to)
 _REPORT = r"(?:填报|上报|报送|提交|登记)"
@@ -71,6 +71,7 @@ _EVENT_LIST = [
     re.compile(r"\b(?:upcoming|next|coming)\s+(?:events?|meetings?|activities)|\bwhat\s+events\b"),
 ]
 _CHECKIN = [
+    re.compile(rf"^(?:我要|我想|要)?\s*{_REPORT}\s*(?:工作)?\s*{_PROGRESS}?$"),  # 填报 / 我要填报进度, alone
     re.compile(rf"{_HOW}\s*(?:去|来|才能|可以|能)?\s*{_REPORT}\s*(?:工作)?\s*(?:{_PROGRESS}|$)"),
     re.compile(rf"{_HOW}\s*(?:去|来|才能|可以|能)?\s*{_REPORT_LOOSE}\s*(?:工作)?\s*{_PROGRESS}"),
     re.compile(rf"{_REPORT}\s*(?:工作)?\s*{_PROGRESS}?\s*(?:要|得|应该)?\s*{_HOW}"),

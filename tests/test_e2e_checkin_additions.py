@@ -193,3 +193,43 @@ def test_a_correction_keeps_the_files_of_the_check_in_it_corrects(emu, bot):
     summary = say(emu, 7, "宣传栏已更新", contains="更正")
     emu.press(7, summary, button(summary, "确认"))
     assert "附件：1" in emu.wait_for(chat_id=7, contains="已更正").plain
+
+
+@pytest.mark.parametrize("typed", ["收到", "好的👌", "👍", "嗯嗯", "OK"])
+def test_acknowledgements_are_not_unanswered_questions(emu, bot, typed):
+    r = say(emu, 7, typed, contains="好的")
+    assert "未找到" not in r.plain
+
+
+def test_help_typed_in_words(emu, bot):
+    r = say(emu, 7, "帮助", contains="/checkin")
+    assert "/ask" in r.plain and "未找到" not in r.plain
+    assert "/checkin" in say(emu, 7, "菜单", contains="/checkin").plain
+
+
+def test_an_invite_link_or_code_pasted_as_text_binds(emu, bot):
+    link = say(emu, ADMIN, "/invite 龙城镇", contains="start=").plain.split()
+    url = next(w for w in link if "start=" in w)
+    assert "龙城镇" in say(emu, 7, url, contains="绑定成功").plain
+    code = say(emu, ADMIN, "/invite 三合街道", contains="start=").plain.split("start=")[1].split()[0]
+    assert "三合街道" in say(emu, 8, code, contains="绑定成功").plain
+    r = say(emu, 9, "abcdefghijklmnop")  # 16 letters that are no invite code: just a question
+    assert "绑定" not in r.plain
+
+
+def test_a_checkin_after_the_deadline_is_marked_late(emu, start_bot):
+    from datetime import UTC, datetime
+
+    from bot.clock import FakeClock
+
+    start_bot(clock=FakeClock(datetime(2026, 11, 27, 2, 0, tzinfo=UTC)))  # after the 25th
+    bind(emu, 7, "龙城镇")
+    r = say(emu, 7, "/checkin 2.2 已完成", contains="已记录")
+    assert "补报" in r.plain
+    assert "补报" in say(emu, 7, "填报截止是哪天", contains="截止").plain
+
+
+def test_what_time_is_an_event(emu, bot):
+    say(emu, ADMIN, "/event_add 2027-01-20 09:30 联络员培训会", contains="联络员培训会")
+    r = say(emu, 7, "联络员培训会几点开始", contains="联络员培训会")
+    assert "09:30" in r.plain

@@ -4,12 +4,12 @@ full-width slash."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from bot.clock import FakeClock
-from bot.periods import normalise_period
+from bot.periods import parse_period
 from tests.conftest import bind, say
 from tests.harness import ADMIN
 
@@ -82,19 +82,16 @@ def test_remind_missing_replayed_update_pushes_nothing(emu, bot):
 
 # --- 3. periods ----------------------------------------------------------------------------------
 
-def test_normalise_period_typed_forms():
-    for text in ("2026-11", "2026-11 ", "２０２６－１１", "2026年11月", "2026年11月份", "2026 年 11 月", "2026/11"):
-        assert normalise_period(text, "monthly") == "2026-11", text
-    assert normalise_period("11月", "monthly", year=2026) == "2026-11"
-    assert normalise_period("１１月份", "monthly", year=2026) == "2026-11"
-    assert normalise_period("11月", "monthly") is None  # no year known
-    assert normalise_period("11", "monthly", year=2026) is None  # a bare number is not a period
+def test_periods_typed_forms():
+    today = date(2026, 11, 30)
+    for text in ("2026-11", "2026-11 ", "２０２６－１１", "2026年11月", "2026年11月份", "2026 年 11 月", "2026/11",
+                 "11月", "１１月份"):
+        assert parse_period(text, "monthly", today) == "2026-11", text
+    assert parse_period("11", "monthly", today) is None  # a bare number is not a period
     for text in ("2026-Q4", "2026Q4", "２０２６－Ｑ４", "2026年第四季度"):
-        assert normalise_period(text, "monthly") is None, text  # a quarter is not a monthly period
-        assert normalise_period(text, "quarterly") == "2026-Q4", text
-    assert normalise_period("2026年11月", "quarterly") == "2026-Q4"
-    assert normalise_period("第四季度", "quarterly", year=2026) == "2026-Q4"
-    assert normalise_period("2026-13", "monthly") is None
+        assert parse_period(text, "monthly", today) is None, text  # a quarter is not a monthly period
+        assert parse_period(text, "quarterly", today) == "2026-Q4", text
+    assert parse_period("2026年11月", "quarterly", today) == "2026-Q4"
 
 
 def test_progress_monthly_refuses_a_quarter(emu, bot):
@@ -204,7 +201,7 @@ def test_second_invite_says_the_unit_exists(emu, bot):
                                           ("hi", "您好"), ("Thanks!", "不客气"), ("thank you", "不客气")])
 def test_greetings_and_thanks_answered_politely(emu, bot, text, expect):
     r = say(emu, 7, text, contains=expect)
-    assert "未找到" not in r.plain and "光荣牌怎么挂" in r.plain and "/outline" in r.plain
+    assert "未找到" not in r.plain and "第二部分讲什么" in r.plain and "/outline" in r.plain
     assert "没有" in say(emu, ADMIN, "/unanswered", contains="问题").plain  # not recorded
 
 

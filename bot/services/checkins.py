@@ -17,7 +17,7 @@ from sqlmodel import Session, col, delete, func, select
 from bot.clock import Clock
 from bot.errors import BadInput, DraftExpired, NotBound, NotFound
 from bot.models import STATUSES, CheckIn, CheckinDraft, Evidence, Member, Unit
-from bot.periods import deadline_of, last_month, normalise_period, period_of
+from bot.periods import deadline_of, last_month, period_of
 from bot.services.duties import DutyService
 from bot.services.plans import Item, PlanService, PlanView
 from knowledge.numerals import cn_to_int
@@ -219,8 +219,9 @@ class CheckinService:
         nxt = period_of(first_of_next, self.period_kind, self.tz)
         return period, due, nxt, deadline_of(nxt, self.deadline_day, self.tz)
 
-    def parse_period(self, text: str) -> str | None:
-        return normalise_period(text, self.period_kind, year=self.clock.now().astimezone(self.tz).year)
+    def is_late(self, checkin: CheckIn) -> bool:
+        """Whether a check-in was made after its period's deadline (a 补报)."""
+        return checkin.created_at > deadline_of(checkin.period, self.deadline_day, self.tz)
 
     # --- guided flow drafts --------------------------------------------------------------------
     @staticmethod

@@ -28,8 +28,11 @@ def summary(item_id: str, title: str, status: str, note: str, correcting: bool =
 
 
 def recorded(item_id: str, title: str, status: str, period: str, note: str, corrected: bool = False,
-             files: int = 0, checkin_id: int | None = None) -> str:
+             files: int = 0, checkin_id: int | None = None, late: bool = False) -> str:
+    """The reply once a check-in is stored; ``late``: made after its period's deadline (补报)."""
     head = "✅ 已记录（已更正，原记录保留在历史中）" if corrected else "✅ 已记录"
+    if late:
+        head += "（本期填报截止日已过，记为补报）"
     attached = (f"\n附件：{files} 个" + (f"（/evidence {checkin_id} 可重新查看）" if checkin_id else "")) if files else ""
     return (f"{head}：{esc(item_id)} {esc(title)} — {STATUS_ICON.get(status, '')}{esc(status)}"
             f"（{esc(period)} 期）" + (f"\n说明：{esc(note)}" if note else "") + attached

@@ -76,7 +76,6 @@ def not_found(question: str, suggestions: Iterable[str]) -> str:
             f"可以换个说法再问，例如：{tips}；\n或发送 /outline 浏览目录。")
 
 
-SUGGESTIONS = ("光荣牌怎么挂", "第二部分讲什么", "双拥模范城创建", "退役军人就业")
 
 # a whole message that is only a greeting or thanks (compared NFKC, lower-cased, without spaces
 # and punctuation): answered politely, not searched and not recorded as unanswered
@@ -84,14 +83,22 @@ GREETINGS = frozenset({"你好", "您好", "你好啊", "您好啊", "你好呀"
                        "hello", "hi", "hey", "哈喽", "嗨", "早上好", "上午好", "下午好", "晚上好"})
 THANKS = frozenset({"谢谢", "谢谢你", "谢谢您", "谢谢啦", "多谢", "多谢了", "感谢", "非常感谢", "谢了",
                     "thanks", "thankyou", "thx", "好的谢谢"})
+# what a clerk replies to every notice (a message of only emoji or punctuation counts too)
+ACKS = frozenset({"收到", "收到了", "已收到", "好的", "好", "好滴", "好嘞", "嗯", "嗯嗯", "ok", "okay", "明白", "明白了",
+                  "知道了", "了解", "晓得了", "行", "可以", "没问题", "👌", "👍"})
+HELP_WORDS = frozenset({"帮助", "菜单", "功能", "命令", "怎么用", "如何使用", "使用说明", "help", "menu", "?", "？"})
 
 
-def small_talk(thanks: bool, title: str = "双拥工作要点") -> str:
-    """``title``: the document the bot answers from (the active plan's)."""
-    what = (f"我可以解答《{esc(title)}》的问题，直接用文字问我就行，"
-            f"例如：「{esc(SUGGESTIONS[0])}」「{esc(SUGGESTIONS[1])}」。\n"
+def small_talk(kind: str, title: str, suggestions: Sequence[str]) -> str:
+    """The reply to a message that is not a question: ``kind`` 'thanks' | 'greeting' | 'ack';
+    ``title``: the document the bot answers from (the active plan's); ``suggestions``: questions
+    it can answer."""
+    if kind == "ack":
+        return "👌 好的。有问题随时问我，发送 /help 查看全部命令。"
+    tips = "".join(f"「{esc(s)}」" for s in suggestions[:2])
+    what = (f"我可以解答《{esc(title)}》的问题，直接用文字问我就行" + (f"，例如：{tips}" if tips else "") + "。\n"
             "发送 /outline 浏览目录，/checkin 登记工作进度，/help 查看全部命令。")
-    return ("不客气！还有问题随时问我。\n" if thanks else "您好！我是双拥助手。\n") + what
+    return ("不客气！还有问题随时问我。\n" if kind == "thanks" else "您好！我是双拥助手。\n") + what
 
 
 def fullwidth_slash(fixed: str) -> str:
@@ -143,7 +150,8 @@ def deadline_answer(period: str, deadline: datetime, now: datetime, tz,  # noqa:
         left = "今天截止" if days == 0 else f"还有 {days} 天"
         text = f"⏰ 本期（{esc(period)}）进度填报截止：<b>{_day(deadline, tz)}</b>（{tz_name(tz)}），{left}。"
     else:
-        text = f"⏰ 本期（{esc(period)}）进度填报已于 {_day(deadline, tz)} 截止。"
+        text = (f"⏰ 本期（{esc(period)}）进度填报已于 {_day(deadline, tz)} 截止；"
+                "现在填报仍然记入本期，标为补报。")
         if next_period and next_deadline:
             text += f"\n下一期（{esc(next_period)}）截止：<b>{_day(next_deadline, tz)}</b>。"
     return text + "\n发送 /checkin 填报进度。"
