@@ -171,7 +171,9 @@ async def confirm_preview(update: Update, context: BotContext, action: PendingAc
 async def _old_button(update: Update, context: BotContext) -> None:
     """``ev:ok:<id>`` buttons of previews stored before 0010 (their table is gone): say so."""
     await answer(update, texts.pending_gone("unknown"), alert=True)
-    await close_preview(update)
+    q = update.callback_query
+    if q is not None and q.message is not None and getattr(q.message, "reply_markup", None) is not None:
+        await close_preview(update)
 
 
 # --- scheduling --------------------------------------------------------------------------------
