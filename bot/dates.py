@@ -365,7 +365,3 @@ def resolve(text: str, *, now: datetime, tz: ZoneInfo, max_years: int = MAX_YEAR
             return _finish(text, p, now, tz, max_years, text[:i])
     raise DateError("missing", typed=text)
 
-
-def weekday_cn(moment: datetime | date) -> str:
-    """周一 … 周日"""
-    return "周" + WEEKDAYS[moment.weekday()]

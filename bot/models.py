@@ -227,24 +227,6 @@ class Event(SQLModel, table=True):
     notice: str | None = Field(default=None, max_length=10)
 
 
-class EventAction(SQLModel, table=True):
-    """An /event_add, /event_edit or /event_del waiting for its 「确认」 button: stored so that the
-    preview survives a restart, and confirmed at most once (``done_at`` is set in the same
-    transaction as the change)."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=10)  # add | edit | del
-    event_id: int | None = None  # edit, del
-    revision: int = 0  # the event's revision when previewed: a preview of an older state is stale
-    title: str = Field(default="", max_length=200)
-    starts_at: datetime | None = _when(default=None)
-    chat_id: int = Field(sa_type=sa.BigInteger)
-    created_by: int = Field(sa_type=sa.BigInteger)
-    created_at: datetime = _when(default_factory=utcnow)
-    done_at: datetime | None = _when(default=None)
-    outcome: str | None = Field(default=None, max_length=10)  # done | cancelled
-
-
 class ReminderDelivery(SQLModel, table=True):
     """One row per (event, offset, chat): the unique key is what makes a reminder exactly-once."""
 

@@ -175,7 +175,7 @@ def once(func: Handler) -> Handler:
 
 async def app_error(update: Update, context: BotContext, exc: AppError) -> None:
     """Answer a domain error with its Chinese text."""
-    msg = texts.error_text(exc, item_ids=context.services.checkins.item_ids)
+    msg = texts.error_text(exc, item_ids=context.services.checkins.item_ids, tz=context.settings.tz)
     await answer(update)
     await reply(update, msg)
 

@@ -10,33 +10,38 @@ The database is the source of truth (bot/services/events.py). The JobQueue only 
   database at start-up and whenever an event is added, moved or deleted;
 - a notice owed after a change (「时间变更」, 「已取消」, one notice at once when reminders' times
   had passed) is sent by a job started right after the change, and by every sweep until settled.
-Every send is claim-then-send, so the triggers (or restarts) never deliver twice.
+Every send is claim-then-send through :func:`deliver_claimed`, so the triggers (or restarts) never
+deliver twice.
 
 Dates are typed as people type them (bot/dates.py). A fully written date and time (year, month,
 day, time) is acted on at once; anything inferred (明天, 下周五, a month-day without a year, no
-time) is echoed in full with 「确认」/「取消」 buttons (``ev:ok:<action id>`` / ``ev:no:<id>``,
-≤ 64 bytes), the pending action stored in the database (EventAction) so that it survives a
-restart and a second 确认 does nothing. /event_del always asks first.
+time) is echoed in full with 「确认」/「取消」 buttons. /event_del always asks first. These previews
+are the one stored-preview mechanism (bot/services/pending.py, handlers/pending.py): kinds
+``event_add`` / ``event_edit`` / ``event_del``, stored so that they survive a restart; only the
+admin who asked may confirm; 确认 marks the preview done and makes the change in one
+transaction (a second 确认 changes nothing); /cancel drops them with every other preview.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Job
 
 from bot import texts
 from bot.context import BotContext
-from bot.errors import AppError
-from bot.models import EventAction
+from bot.errors import AppError, PendingGone
+from bot.models import PendingAction
 from bot.services import Services
 from bot.services.events import DeadlineWork, DueReminder, NoticeWork
-from handlers.common import admin_only, answer, args_text, edit_or_reply, keyboard, once, reply
+from handlers.common import admin_only, answer, args_text, edit_or_reply, once, reply
+from handlers.pending import close_preview, confirm_markup, register_confirm
 from handlers.push import push_one
 
 log = logging.getLogger(__name__)
@@ -44,7 +49,7 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 15.0
 HORIZON = timedelta(hours=6)
 _JOB_KW = {"misfire_grace_time": 3600, "coalesce": True}
-_DATA = re.compile(r"^ev:(ok|no):(\d{1,12})$")
+PREVIEW_KINDS = ("event_add", "event_edit", "event_del")  # PendingAction kinds: event_<payload op>
 
 
 @dataclass
@@ -73,14 +78,22 @@ async def events_cmd(update: Update, context: BotContext) -> None:
                                           context.is_admin(user.id if user else None)))
 
 
-def _confirm_markup(action: EventAction) -> InlineKeyboardMarkup | None:
-    return keyboard([[(texts.EV_CONFIRM, f"ev:ok:{action.id}"), (texts.EV_CANCEL, f"ev:no:{action.id}")]])
+def _store_preview(update: Update, context: BotContext, payload: dict[str, object]) -> PendingAction:
+    """The preview waits for its admin's 「确认」 as a PendingAction of kind ``event_<op>``;
+    several event previews may be open at once (they never supersede each other)."""
+    return context.services.pending.create(kind=f"event_{payload['op']}", admin_id=update.effective_user.id,
+                                           chat_id=update.effective_chat.id, payload=payload, supersede=False)
+
+
+def _markup(action: PendingAction):  # noqa: ANN202
+    return confirm_markup(action, ok=texts.EV_CONFIRM, cancel=texts.EV_CANCEL)
 
 
 @admin_only
 @once
 async def event_add(update: Update, context: BotContext) -> None:
-    """/event_add 日期 时间 标题: add at once when fully written, else preview with 确认/取消."""
+    """/event_add 日期 时间 标题: add at once when fully written, else preview with 确认/取消.
+    Errors (DateError, EventError) are answered by the global error handler."""
     svc, user = context.services.events, update.effective_user
     when = svc.read(args_text(update))
     now = svc.clock.now()
@@ -89,17 +102,16 @@ async def event_add(update: Update, context: BotContext) -> None:
         after_change(context.application)
         await reply(update, texts.event_added(event, plans, now, svc.tz, len(svc.recipients())))
         return
-    action = svc.propose("add", chat_id=update.effective_chat.id, created_by=user.id, title=when.rest,
-                         starts_at=when.at)
+    action = _store_preview(update, context, svc.preview_add(title=when.rest, starts_at=when.at, created_by=user.id))
     await reply(update, texts.event_preview_add(when.rest, when.at, when.assumed, now, svc.tz, when.typed),
-                _confirm_markup(action))
+                _markup(action))
 
 
 @admin_only
 @once
 async def event_edit(update: Update, context: BotContext) -> None:
     """/event_edit ID 日期 时间 [新标题]: move (and rename) an event; preview unless fully written."""
-    svc, user = context.services.events, update.effective_user
+    svc = context.services.events
     event_id, rest = svc.event_id(args_text(update), usage="edit_usage")
     ev = svc.live(event_id)
     when = svc.read(rest, usage="edit_usage", need_title=False)
@@ -109,10 +121,10 @@ async def event_edit(update: Update, context: BotContext) -> None:
         after_change(context.application)
         await reply(update, texts.event_moved(moved, svc.plan_now(moved.event), now, svc.tz))
         return
-    action = svc.propose("edit", chat_id=update.effective_chat.id, created_by=user.id, event_id=event_id,
-                         title=title, starts_at=when.at)
+    ev, payload = svc.preview_edit(event_id, starts_at=when.at, title=title)
+    action = _store_preview(update, context, payload)
     await reply(update, texts.event_preview_edit(ev, title, when.at, when.assumed, now, svc.tz, when.typed,
-                                                 svc.reminded_count(event_id)), _confirm_markup(action))
+                                                 svc.reminded_count(event_id)), _markup(action))
 
 
 @admin_only
@@ -121,43 +133,47 @@ async def event_del(update: Update, context: BotContext) -> None:
     """/event_del ID: ask 「确认」, then remove the event and its pending reminders."""
     svc = context.services.events
     event_id, _rest = svc.event_id(args_text(update), usage="del_usage")
-    ev = svc.live(event_id)
-    action = svc.propose("del", chat_id=update.effective_chat.id, created_by=update.effective_user.id,
-                         event_id=event_id)
-    await reply(update, texts.event_preview_del(ev, svc.tz, svc.reminded_count(event_id)), _confirm_markup(action))
+    ev, payload = svc.preview_del(event_id)
+    action = _store_preview(update, context, payload)
+    await reply(update, texts.event_preview_del(ev, svc.tz, svc.reminded_count(event_id)), _markup(action))
 
 
-@admin_only
-async def on_button(update: Update, context: BotContext) -> None:
-    """「确认」/「取消」 of an event preview: the stored action is carried out (or dropped) once."""
-    q = update.callback_query
-    m = _DATA.match(q.data or "")
-    if m is None:
-        await answer(update)
-        return
-    svc, action_id = context.services.events, int(m.group(2))
+async def confirm_preview(update: Update, context: BotContext, action: PendingAction) -> None:
+    """「确认」 of an event preview (registered for every kind in PREVIEW_KINDS): the preview is
+    claimed and the event added / moved / deleted in one transaction (EventService.apply_in
+    through PendingService.confirm). A preview that can no longer be carried out (the time has
+    passed, the event changed or went away) is closed and the preview message says why; a
+    PendingGone (twice, another admin's, cancelled, expired) is answered by handlers/pending.py."""
+    svc, pending = context.services.events, context.services.pending
+    uid = update.effective_user.id
     try:
-        if m.group(1) == "no":
-            action = svc.cancel_action(action_id)
-            await edit_or_reply(update, texts.event_action_cancelled(action.kind))
-            await answer(update, texts.CANCELLED)
-            return
-        done = svc.confirm(action_id)
-    except AppError as exc:  # already handled, stale, or no longer possible: say so, drop the buttons
+        done = await asyncio.to_thread(pending.confirm, action_id=action.id, token=action.token, user_id=uid,
+                                       apply=svc.apply_in)
+    except PendingGone:
+        raise
+    except AppError as exc:
+        with contextlib.suppress(PendingGone):
+            pending.cancel(action_id=action.id, token=action.token, user_id=uid)
         await edit_or_reply(update, texts.error_text(exc))
-        await answer(update)
         return
     after_change(context.application)
     now = svc.clock.now()
-    if done.action.kind == "add":
+    if done.op == "add":
         text = texts.event_added(done.event, done.plans, now, svc.tz, len(svc.recipients()))
-    elif done.action.kind == "edit" and done.moved is not None:
+    elif done.op == "edit" and done.moved is not None:
         text = texts.event_moved(done.moved, done.plans, now, svc.tz)
     else:
         text = texts.event_deleted(done.event, svc.tz)
         unschedule(context.application, done.event.id)
     await edit_or_reply(update, text)
-    await answer(update)
+
+
+async def _old_button(update: Update, context: BotContext) -> None:
+    """``ev:ok:<id>`` buttons of previews stored before 0010 (their table is gone): say so."""
+    await answer(update, texts.pending_gone("unknown"), alert=True)
+    q = update.callback_query
+    if q is not None and q.message is not None and getattr(q.message, "reply_markup", None) is not None:
+        await close_preview(update)
 
 
 # --- scheduling --------------------------------------------------------------------------------
@@ -195,6 +211,7 @@ def after_change(app: Application) -> None:
 
 
 async def _notices(context: BotContext) -> None:
+    """Job started by :func:`after_change`: send the notices owed now (the lease holder only)."""
     app = context.application
     if not context.services.lease.is_leader:
         return
@@ -204,6 +221,7 @@ async def _notices(context: BotContext) -> None:
 
 
 def unschedule(app: Application, event_id: int) -> None:
+    """Drop the punctual jobs of a deleted event (the database already says nothing is due)."""
     rt = _rt(app)
     for name in [n for n in rt.jobs if n.startswith(f"ev:{event_id}:")]:
         rt.jobs.pop(name)[1].schedule_removal()
@@ -223,6 +241,7 @@ async def _fire(context: BotContext) -> None:
 
 
 async def _sweep(context: BotContext) -> None:
+    """The repeating job: :func:`sweep`, unless a delivery is still running."""
     if _rt(context.application).lock.locked():
         return  # a delivery is running; the next sweep picks up whatever is left
     await sweep(context.application)
@@ -251,25 +270,45 @@ async def sweep(app: Application, *, full: bool = False) -> None:
 
 # --- delivery ----------------------------------------------------------------------------------
 
-async def _deliver(app: Application, chat_id: int, text: str) -> bool:
+Batches = Iterable[tuple[str, Iterable[int]]]
+
+
+async def deliver_claimed(app: Application, batches: Batches, *, claim: Callable[[int], bool],
+                          record: Callable[[int, bool], None] | None = None) -> tuple[int, int]:
+    """Claim-then-send, the one loop of every scheduled push (reminders, notices, deadline pushes).
+
+    ``batches``: (text, chat ids) pairs — one text per group of recipients. For each chat,
+    ``claim(chat_id)`` reserves it in the database first (False: already claimed — sent, or in
+    doubt after a crash — so it is skipped: never twice); then every part of ``text`` (split at
+    Telegram's 4096 UTF-16 units) goes out through ``push_one`` and the process's shared Pacer
+    (~25 msg/s overall; a 429 pauses every push); then ``record(chat_id, delivered)``. A recipient
+    that cannot be reached (blocked, refused, network) counts as failed and the batch goes on.
+    Returns (sent, failed)."""
     s = _services(app)
-    ok = True
-    for part in texts.split(text):
-        ok = await push_one(app.bot, chat_id, part, s.roster, s.pacer) and ok
-    return ok
+    sent = failed = 0
+    for text, chats in batches:
+        parts = texts.split(text)
+        for chat_id in chats:
+            if not claim(chat_id):
+                continue
+            ok = True
+            for part in parts:
+                ok = await push_one(app.bot, chat_id, part, s.roster, s.pacer) and ok
+            if record is not None:
+                record(chat_id, ok)
+            sent, failed = sent + ok, failed + (not ok)
+    return sent, failed
 
 
 async def send_reminder(app: Application, due: DueReminder) -> tuple[int, int]:
-    """Claim-then-send to every recipient, then settle the (event, offset). (sent, failed)."""
+    """Send one (event, offset) reminder to every recipient bound by its due time (active, not
+    muted), then settle it. Returns (sent, failed)."""
     svc = _services(app).events
     text = texts.event_reminder(due.title, due.starts_at, svc.clock.now(), svc.tz)
-    sent = failed = 0
-    for chat_id in svc.recipients(at=due.due_at):
-        if not svc.claim(due.event_id, due.offset_key, chat_id):
-            continue  # already sent (or in doubt after a crash): never twice
-        ok = await _deliver(app, chat_id, text)
-        svc.record(due.event_id, due.offset_key, chat_id, "sent" if ok else "failed")
-        sent, failed = sent + ok, failed + (not ok)
+    sent, failed = await deliver_claimed(
+        app, [(text, svc.recipients(at=due.due_at))],
+        claim=lambda chat_id: svc.claim(due.event_id, due.offset_key, chat_id),
+        record=lambda chat_id, ok: svc.record(due.event_id, due.offset_key, chat_id, "sent" if ok else "failed"))
     svc.settle(due.event_id, due.offset_key)
     log.info("reminder %s of event %s (%s): %d sent, %d failed", due.offset_key, due.event_id,
              due.title, sent, failed)
@@ -277,8 +316,8 @@ async def send_reminder(app: Application, due: DueReminder) -> tuple[int, int]:
 
 
 async def send_notice(app: Application, work: NoticeWork) -> tuple[int, int]:
-    """Claim-then-send a changed event's notice (key ``work.key``) to each recipient, then settle
-    it. Those already reminded get 「时间变更」/「已取消」; the others, when owed, one notice now."""
+    """Send a changed event's notice (key ``work.key``), then settle it. Those already reminded
+    get 「时间变更」/「已取消」; the others, when owed, one notice now. Returns (sent, failed)."""
     svc = _services(app).events
     now, tz = svc.clock.now(), svc.tz
     if work.kind == "cancelled":
@@ -286,20 +325,17 @@ async def send_notice(app: Application, work: NoticeWork) -> tuple[int, int]:
     else:
         batches = [(texts.notice_moved(work.title, work.moved_from, work.starts_at, now, tz), work.changed),
                    (texts.notice_soon(work.title, work.starts_at, now, tz), work.others)]
-    sent = failed = 0
-    for text, chats in batches:
-        for chat_id in chats:
-            if not svc.claim(work.event_id, work.key, chat_id):
-                continue  # already sent (or in doubt after a crash): never twice
-            ok = await _deliver(app, chat_id, text)
-            svc.record(work.event_id, work.key, chat_id, "sent" if ok else "failed")
-            sent, failed = sent + ok, failed + (not ok)
+    sent, failed = await deliver_claimed(
+        app, batches, claim=lambda chat_id: svc.claim(work.event_id, work.key, chat_id),
+        record=lambda chat_id, ok: svc.record(work.event_id, work.key, chat_id, "sent" if ok else "failed"))
     svc.settle_notice(work.event_id, work.key)
     log.info("notice %s (%s) of event %s: %d sent, %d failed", work.key, work.kind, work.event_id, sent, failed)
     return sent, failed
 
 
 async def send_deadline(app: Application, work: DeadlineWork) -> tuple[int, int]:
+    """Send one deadline push (d3/d1: to members of each unit that has not reported, naming the
+    unit; digest: to the admins), then settle it. Returns (sent, failed)."""
     svc = _services(app).events
     now, tz = svc.clock.now(), svc.tz
     if work.kind == "digest":
@@ -308,13 +344,8 @@ async def send_deadline(app: Application, work: DeadlineWork) -> tuple[int, int]
     else:
         batches = [(texts.deadline_push(work.period, unit, work.deadline, now, tz), chats)
                    for unit, chats in work.units]
-    sent = failed = 0
-    for text, chats in batches:
-        for chat_id in chats:
-            if not svc.claim_deadline(work.period, work.kind, chat_id):
-                continue
-            ok = await _deliver(app, chat_id, text)
-            sent, failed = sent + ok, failed + (not ok)
+    sent, failed = await deliver_claimed(
+        app, batches, claim=lambda chat_id: svc.claim_deadline(work.period, work.kind, chat_id))
     svc.settle_deadline(work.period, work.kind)
     log.info("deadline push %s of %s: %d sent, %d failed", work.kind, work.period, sent, failed)
     return sent, failed
@@ -323,11 +354,15 @@ async def send_deadline(app: Application, work: DeadlineWork) -> tuple[int, int]
 # --- wiring ------------------------------------------------------------------------------------
 
 def register(app: Application):  # noqa: ANN201 - returns the start-up hook
+    """Add the event commands, 「确认」 of the event previews and the scheduler; returns the
+    start-up hook (seed, plan the jobs, catch up, start the sweeps)."""
     app.add_handler(CommandHandler("events", events_cmd))
     app.add_handler(CommandHandler("event_add", event_add))
     app.add_handler(CommandHandler("event_edit", event_edit))
     app.add_handler(CommandHandler("event_del", event_del))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^ev:"))
+    for kind in PREVIEW_KINDS:
+        register_confirm(kind, confirm_preview)
+    app.add_handler(CallbackQueryHandler(_old_button, pattern=r"^ev:"))
 
     async def startup(app: Application) -> None:
         """Seed events, then rebuild every job from the database; catch-up runs in the first sweep."""

@@ -56,7 +56,7 @@ async def close_preview(update: Update) -> None:
     """Take the buttons off the preview whose button was pressed (best effort: an old message
     may no longer be editable)."""
     q = update.callback_query
-    if q is not None and q.message is not None:
+    if q is not None and q.message is not None and getattr(q.message, "reply_markup", None) is not None:
         with contextlib.suppress(BadRequest):
             await q.edit_message_reply_markup(reply_markup=None)
 

@@ -14,9 +14,10 @@ from bot import texts
 from bot.clock import FakeClock
 from bot.config import parse_offsets
 from bot.db import init_db, make_engine, session
-from bot.errors import AppError, EventError
-from bot.models import Chat, CheckIn, Member, Plan, Unit
+from bot.errors import AppError, EventError, PendingGone
+from bot.models import Chat, CheckIn, Member, Plan, ReminderDelivery, Unit
 from bot.services.events import MARKER, EventService
+from bot.services.pending import PendingService
 
 SH = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 29, 9, 0, tzinfo=SH)  # a Sunday morning in Fengdu
@@ -70,6 +71,18 @@ def keys(dues) -> list[tuple[int, str]]:  # noqa: ANN001
     return [(d.event_id, d.offset_key) for d in dues]
 
 
+def add_typed(svc: EventService, text: str, **kw):  # noqa: ANN003, ANN201
+    """What /event_add does with a fully written date: read, then add (checked)."""
+    when = svc.read(text)
+    return svc.add_checked(title=when.rest, starts_at=when.at, **kw)
+
+
+def deliveries(engine, event_id: int) -> list[ReminderDelivery]:  # noqa: ANN001
+    with session(engine) as s:
+        return list(s.exec(select(ReminderDelivery).where(ReminderDelivery.event_id == event_id)
+                           .order_by(ReminderDelivery.id)))
+
+
 # --- parsing ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", [
@@ -81,11 +94,11 @@ def keys(dues) -> list[tuple[int, str]]:  # noqa: ANN001
     "2026年12月20日9点半 县级双拥模范命名表彰大会",
     "２０２６－１２－２０　０９：３０　县级双拥模范命名表彰大会",
 ])
-def test_parse_accepts_the_usual_ways_of_writing_a_time(svc, text):
-    starts_at, title = svc.parse(text)
-    assert starts_at == local(2026, 12, 20, 9, 30)
-    assert starts_at.tzinfo is not None and starts_at.utcoffset() == timedelta(0)
-    assert title == "县级双拥模范命名表彰大会"
+def test_read_accepts_the_usual_ways_of_writing_a_time(svc, text):
+    when = svc.read(text)
+    assert when.at == local(2026, 12, 20, 9, 30) and when.explicit
+    assert when.at.tzinfo is not None
+    assert when.rest == "县级双拥模范命名表彰大会"
 
 
 @pytest.mark.parametrize(("text", "needle"), [
@@ -104,24 +117,24 @@ def test_parse_accepts_the_usual_ways_of_writing_a_time(svc, text):
     ("", "/event_add"),
     ("2026-12-20 09:30 " + "长" * 101, "上限"),
 ])
-def test_parse_errors_say_what_is_wrong(svc, text, needle):
+def test_read_errors_say_what_is_wrong(svc, text, needle):
     with pytest.raises(AppError) as exc:  # the service raises data; texts says it in Chinese
-        svc.parse(text)
+        svc.read(text)
     assert needle in texts.error_text(exc.value)
 
 
-def test_parse_refuses_a_time_in_a_dst_gap(engine, clock):
+def test_read_refuses_a_time_in_a_dst_gap(engine, clock):
     berlin = service(engine, clock, tz=ZoneInfo("Europe/Berlin"))
     with pytest.raises(AppError) as exc:
-        berlin.parse("2027-03-28 02:30 Sommerzeit")
+        berlin.read("2027-03-28 02:30 Sommerzeit")
     assert "时间不存在" in texts.error_text(exc.value)
-    assert berlin.parse("2027-03-28 03:30 ok")[0] == local(2027, 3, 28, 3, 30, tz=ZoneInfo("Europe/Berlin"))
+    assert berlin.read("2027-03-28 03:30 ok").at == local(2027, 3, 28, 3, 30, tz=ZoneInfo("Europe/Berlin"))
 
 
 # --- planning and due work -------------------------------------------------------------------
 
 def test_plan_lists_each_offset_and_skips_those_already_past(svc, clock):
-    ev, plans = svc.add_text("2026-12-02 10:00 慰问活动", created_by=42)  # 3 days + 1 h ahead
+    ev, plans = add_typed(svc, "2026-12-02 10:00 慰问活动", created_by=42)  # 3 days + 1 h ahead
     assert [(p.offset_key, p.skipped) for p in plans] == [("7d", True), ("1d", False), ("2h", False)]
     assert [p.due_at for p in plans] == [local(2026, 11, 25, 10), local(2026, 12, 1, 10), local(2026, 12, 2, 8)]
     assert ev.id and ev.created_by == 42 and ev.title == "慰问活动"
@@ -130,7 +143,7 @@ def test_plan_lists_each_offset_and_skips_those_already_past(svc, clock):
 def test_reminders_fall_due_at_each_offset_and_only_once(engine, svc, clock):
     u = unit(engine, "龙城镇")
     member(engine, 7, u)
-    ev, _ = svc.add_text("2026-12-20 09:30 表彰大会")
+    ev, _ = add_typed(svc, "2026-12-20 09:30 表彰大会")
     assert svc.due_reminders() == []
     clock.set(local(2026, 12, 13, 9, 29, 59))
     assert svc.due_reminders() == []
@@ -148,7 +161,7 @@ def test_reminders_fall_due_at_each_offset_and_only_once(engine, svc, clock):
     assert svc.due_reminders() == [] and svc.due_reminder(ev.id, "7d") is None
     clock.set(local(2026, 12, 20, 7, 30))  # 1d and 2h both due (the bot slept through 1d)
     assert keys(svc.due_reminders()) == [(ev.id, "1d"), (ev.id, "2h")]
-    statuses = {(d.offset_key, d.chat_id): d.status for d in svc.deliveries(ev.id)}
+    statuses = {(d.offset_key, d.chat_id): d.status for d in deliveries(engine, ev.id)}
     assert statuses == {("7d", 7): "sent", ("7d", MARKER): "done"}
 
 
@@ -179,14 +192,14 @@ def test_day_offsets_keep_the_wall_clock_across_dst(engine):
 
 
 def test_catch_up_after_downtime_sends_if_the_event_has_not_started(svc, clock):
-    ev, _ = svc.add_text("2026-12-03 09:30 座谈会")
+    ev, _ = add_typed(svc, "2026-12-03 09:30 座谈会")
     clock.set(local(2026, 12, 3, 9, 0))  # the bot was down from before 12-02 09:30 until now
     assert keys(svc.due_reminders()) == [(ev.id, "1d"), (ev.id, "2h")]
     assert svc.skip_expired(full=True) == []
 
 
-def test_reminders_missed_until_the_event_started_are_skipped_once(svc, clock, caplog):
-    ev, _ = svc.add_text("2026-12-03 09:30 座谈会")
+def test_reminders_missed_until_the_event_started_are_skipped_once(engine, svc, clock, caplog):
+    ev, _ = add_typed(svc, "2026-12-03 09:30 座谈会")
     clock.set(local(2026, 12, 3, 9, 31))
     assert svc.due_reminders() == []
     with caplog.at_level(logging.WARNING, logger="bot.services.events"):
@@ -194,15 +207,15 @@ def test_reminders_missed_until_the_event_started_are_skipped_once(svc, clock, c
     assert keys(skipped) == [(ev.id, "1d"), (ev.id, "2h")]
     assert "skipped" in caplog.text and "座谈会" in caplog.text
     assert svc.skip_expired(full=True) == []  # settled: never reconsidered
-    assert {(d.offset_key, d.chat_id, d.status) for d in svc.deliveries(ev.id)} == {
+    assert {(d.offset_key, d.chat_id, d.status) for d in deliveries(engine, ev.id)} == {
         ("1d", MARKER, "skipped"), ("2h", MARKER, "skipped")}
 
 
-def test_offsets_past_at_creation_are_neither_due_nor_skipped(svc, clock):
+def test_offsets_past_at_creation_are_neither_due_nor_skipped(engine, svc, clock):
     ev = svc.add(title="临时会议", starts_at=clock.now() + timedelta(minutes=90))
     assert svc.due_reminders() == [] and svc.pending_reminders() == []
     clock.advance(timedelta(hours=2))
-    assert svc.skip_expired(full=True) == [] and svc.deliveries(ev.id) == []
+    assert svc.skip_expired(full=True) == [] and deliveries(engine, ev.id) == []
 
 
 def test_recipients_honour_mute_blocked_and_binding_time(engine, svc, clock):
@@ -220,8 +233,8 @@ def test_recipients_honour_mute_blocked_and_binding_time(engine, svc, clock):
 
 
 def test_deleted_events_are_gone_from_lists_and_due_work(svc, clock):
-    a, _ = svc.add_text("2026-12-20 09:30 甲")
-    b, _ = svc.add_text("2026-12-10 09:30 乙")
+    a, _ = add_typed(svc, "2026-12-20 09:30 甲")
+    b, _ = add_typed(svc, "2026-12-10 09:30 乙")
     assert [e.id for e in svc.upcoming()] == [b.id, a.id]
     assert svc.delete(a.id).title == "甲"
     with pytest.raises(EventError, match="not_found"):
@@ -235,8 +248,8 @@ def test_deleted_events_are_gone_from_lists_and_due_work(svc, clock):
 
 
 def test_pending_reminders_window(svc, clock):
-    a, _ = svc.add_text("2026-12-20 09:30 甲")
-    b, _ = svc.add_text("2026-11-30 12:00 乙")
+    a, _ = add_typed(svc, "2026-12-20 09:30 甲")
+    b, _ = add_typed(svc, "2026-11-30 12:00 乙")
     assert keys(svc.pending_reminders(until=clock.now() + timedelta(hours=2))) == []
     assert keys(svc.pending_reminders(until=clock.now() + timedelta(days=1))) == [(b.id, "1d")]
     assert len(svc.pending_reminders()) == 5  # a: 7d,1d,2h; b: 1d,2h (its 7d was past)
@@ -365,12 +378,12 @@ def test_the_same_event_typed_twice_is_refused(tmp_path):
     init_db(engine)
     svc = EventService.from_settings(engine, FakeClock(datetime(2026, 11, 29, tzinfo=UTC)),
                                      Settings(_env_file=None))  # type: ignore[call-arg]
-    ev, _ = svc.add_text("2026-12-20 09:30 县级双拥模范命名表彰大会")
+    ev, _ = add_typed(svc, "2026-12-20 09:30 县级双拥模范命名表彰大会")
     with pytest.raises(EventError) as e:
-        svc.add_text("2026-12-20 09:30 县级双拥模范命名表彰大会")
+        add_typed(svc, "2026-12-20 09:30 县级双拥模范命名表彰大会")
     assert e.value.reason == "duplicate" and e.value.event_id == ev.id
     assert f"#{ev.id}" in texts.error_text(e.value)
-    svc.add_text("2026-12-21 09:30 县级双拥模范命名表彰大会")  # another day is another event
+    add_typed(svc, "2026-12-21 09:30 县级双拥模范命名表彰大会")  # another day is another event
 
 
 def test_a_tentative_seeded_event_is_listed_but_never_reminded(engine, tmp_path):
@@ -412,7 +425,7 @@ def _send(svc, event_id: int, key: str, chats) -> None:  # noqa: ANN001
 def test_a_move_never_repeats_a_sent_reminder_and_owes_one_notice(engine, svc, clock):
     u = unit(engine, "龙城镇")
     member(engine, 7, u)
-    ev, _ = svc.add_text("2026-12-20 09:30 表彰大会")
+    ev, _ = add_typed(svc, "2026-12-20 09:30 表彰大会")
     clock.set(local(2026, 12, 13, 9, 30))
     _send(svc, ev.id, "7d", [7])
     member(engine, 8, u, bound_at=local(2026, 12, 13, 10, 0))  # joined after the 7d reminder
@@ -437,7 +450,7 @@ def test_a_move_closer_skips_past_offsets_and_tells_everyone_once(engine, svc, c
     u = unit(engine, "龙城镇")
     member(engine, 7, u)
     member(engine, 8, u, muted=True)
-    ev, _ = svc.add_text("2026-12-20 09:30 表彰大会")
+    ev, _ = add_typed(svc, "2026-12-20 09:30 表彰大会")
     clock.set(local(2026, 12, 13, 9, 30))
     _send(svc, ev.id, "7d", [7])
     member(engine, 9, u, bound_at=local(2026, 12, 13, 9, 40))
@@ -470,8 +483,8 @@ def test_delete_owes_a_cancel_notice_only_to_those_reminded(engine, svc, clock):
     u = unit(engine, "龙城镇")
     member(engine, 7, u)
     member(engine, 8, u)
-    a, _ = svc.add_text("2026-12-20 09:30 甲")
-    b, _ = svc.add_text("2026-12-21 09:30 乙")
+    a, _ = add_typed(svc, "2026-12-20 09:30 甲")
+    b, _ = add_typed(svc, "2026-12-21 09:30 乙")
     clock.set(local(2026, 12, 13, 9, 30))
     _send(svc, a.id, "7d", [7])
     assert svc.delete(b.id).notice is None  # nobody heard of it
@@ -482,43 +495,83 @@ def test_delete_owes_a_cancel_notice_only_to_those_reminded(engine, svc, clock):
     assert svc.notice_work() == []
 
 
-def test_previews_are_confirmed_once_and_refused_when_stale(engine, svc, clock):
-    add = svc.propose("add", chat_id=42, created_by=42, title="座谈会", starts_at=local(2026, 12, 3, 15))
-    assert svc.upcoming() == []
-    done = svc.confirm(add.id)
-    assert done.event.title == "座谈会" and done.action.kind == "add"
-    with pytest.raises(EventError, match="done"):
-        svc.confirm(add.id)
-    with pytest.raises(EventError, match="done"):
-        svc.cancel_action(add.id)
-    assert [e.title for e in svc.upcoming()] == ["座谈会"]
+def test_previews_are_confirmed_once_by_their_admin_and_refused_when_stale(engine, svc, clock):
+    """Event previews are PendingActions: 确认 (PendingService.confirm with EventService.apply_in)
+    marks the preview done and makes the change in one transaction."""
+    pending = PendingService(engine, clock)
 
-    edit = svc.propose("edit", chat_id=42, created_by=42, event_id=done.event.id, title="座谈会",
-                       starts_at=local(2026, 12, 4, 15))
+    def preview(payload, admin: int = 42):  # noqa: ANN001, ANN202 - what the handler stores
+        return pending.create(kind=f"event_{payload['op']}", admin_id=admin, chat_id=admin, payload=payload,
+                              supersede=False)
+
+    def confirm(action, user: int = 42):  # noqa: ANN001, ANN202
+        return pending.confirm(action_id=action.id, token=action.token, user_id=user, apply=svc.apply_in)
+
+    add = preview(svc.preview_add(title="座谈会", starts_at=local(2026, 12, 3, 15), created_by=42))
+    other = preview(svc.preview_add(title="慰问", starts_at=local(2026, 12, 4, 9), created_by=42))
+    assert svc.upcoming() == []
+    with pytest.raises(PendingGone) as gone:
+        confirm(add, user=43)  # another admin
+    assert gone.value.reason == "not_yours" and svc.upcoming() == []
+    done = confirm(add)
+    assert (done.op, done.event.title, done.event.created_by) == ("add", "座谈会", 42)
+    assert done.event.starts_at == local(2026, 12, 3, 15) and [p.offset_key for p in done.plans] == ["7d", "1d", "2h"]
+    with pytest.raises(PendingGone, match="done"):
+        confirm(add)
+    assert confirm(other).event.title == "慰问"  # two previews open at once: both stand
+    assert [e.title for e in svc.upcoming()] == ["座谈会", "慰问"]
+
+    ev, payload = svc.preview_edit(done.event.id, starts_at=local(2026, 12, 4, 15), title="座谈会")
+    assert ev.revision == 0
+    edit = preview(payload)
     svc.move(done.event.id, starts_at=local(2026, 12, 5, 15))  # changed meanwhile by another command
     with pytest.raises(EventError, match="stale"):
-        svc.confirm(edit.id)
+        confirm(edit)
+    assert pending.get(edit.id).status == "pending"  # nothing committed: the claim went with the change
     assert svc.get(done.event.id).starts_at == local(2026, 12, 5, 15)
 
-    delete = svc.propose("del", chat_id=42, created_by=42, event_id=done.event.id)
-    assert svc.cancel_action(delete.id).outcome == "cancelled"
-    with pytest.raises(EventError, match="done"):
-        svc.confirm(delete.id)
+    _, payload = svc.preview_del(done.event.id)
+    delete = preview(payload)
+    pending.cancel(action_id=delete.id, token=delete.token, user_id=42)
+    with pytest.raises(PendingGone, match="cancelled"):
+        confirm(delete)
     assert svc.get(done.event.id) is not None
+    _, payload = svc.preview_del(done.event.id)
+    gone_ev = confirm(preview(payload)).event
+    assert gone_ev.deleted_at is not None and svc.get(done.event.id) is None
 
-    late = svc.propose("add", chat_id=42, created_by=42, title="明早的会", starts_at=local(2026, 11, 30, 9))
-    clock.set(local(2026, 11, 30, 9, 30))  # 确认 pressed after the time shown
+    late = preview(svc.preview_add(title="马上的会", starts_at=local(2026, 11, 29, 10), created_by=42))
+    clock.set(local(2026, 11, 29, 10, 30))  # 确认 pressed after the time shown
     with pytest.raises(AppError) as exc:
-        svc.confirm(late.id)
-    assert exc.value.reason == "past"
+        confirm(late)
+    assert exc.value.reason == "past" and "马上的会" not in [e.title for e in svc.upcoming()]
     with pytest.raises(EventError, match="duplicate"):
-        svc.propose("add", chat_id=42, created_by=42, title="座谈会", starts_at=local(2026, 12, 5, 15))
+        svc.preview_add(title="慰问", starts_at=local(2026, 12, 4, 9), created_by=42)
     with pytest.raises(EventError, match="not_found"):
-        svc.propose("del", chat_id=42, created_by=42, event_id=99999)
+        svc.preview_del(99999)
+    with pytest.raises(EventError, match="not_found"):
+        svc.preview_edit(10**20, starts_at=local(2026, 12, 29, 10), title="x")
+
+
+def test_eventaction_rows_pending_at_upgrade_are_dropped_with_the_table(any_db_url):
+    """Migration 0011: previews are PendingActions now; an old pending one is dropped, said in the log."""
+    import sqlalchemy as sa
+
+    from bot.migrate import upgrade
+
+    engine = make_engine(any_db_url)
+    upgrade(engine, "0010")
+    with engine.begin() as c:
+        c.execute(sa.text("INSERT INTO eventaction (id, kind, revision, title, chat_id, created_by, created_at) "
+                          "VALUES (1, 'add', 0, '座谈会', 42, 42, :t)"), {"t": START})
+    init_db(engine)
+    assert "eventaction" not in sa.inspect(engine).get_table_names()
+    assert "pendingaction" in sa.inspect(engine).get_table_names()
+    engine.dispose()
 
 
 def test_move_refusals(svc, clock):
-    ev, _ = svc.add_text("2026-11-29 10:00 马上开始的会")
+    ev, _ = add_typed(svc, "2026-11-29 10:00 马上开始的会")
     with pytest.raises(EventError, match="unchanged"):
         svc.move(ev.id, starts_at=local(2026, 11, 29, 10))
     with pytest.raises(EventError, match="not_found"):
@@ -564,3 +617,37 @@ def test_a_tentative_event_gets_its_date_and_the_seed_file_leaves_it_alone(engin
     assert [d.offset_key for d in svc.pending_reminders()] == ["7d", "1d", "2h"]
     assert svc.seed(path) == 0  # the file still says tentative, 01-15: the admin's date stays
     assert svc.get(ev.id).starts_at == local(2027, 1, 20, 9, 30) and not svc.get(ev.id).tentative
+
+
+# --- moves that come back, deadlines early in the month ---------------------------------------------
+
+def test_an_offset_skipped_by_a_move_follows_a_later_move_but_a_sent_one_never_repeats(engine, svc, clock):
+    member(engine, 7, unit(engine, "龙城镇"))
+    ev, _ = svc.add_checked(title="慰问座谈", starts_at=local(2026, 12, 9, 9, 0))  # +10 days
+    clock.set(local(2026, 12, 2, 9, 0, 30))  # the 7d time: sent
+    _send(svc, ev.id, "7d", [7])
+    svc.move(ev.id, starts_at=local(2026, 12, 3, 8, 30))  # +1 day: 1d's time has passed, skipped
+    assert [p.offset_key for p in svc.plan_now(svc.get(ev.id)) if p.skipped] == ["7d", "1d"]
+    svc.move(ev.id, starts_at=local(2026, 12, 31, 9, 0))  # +29 days: 1d and 2h follow, 7d was sent
+    assert [p.offset_key for p in svc.plan_now(svc.get(ev.id)) if p.skipped] == ["7d"]
+    assert [(d.offset_key, d.due_at) for d in svc.pending_reminders()] == [
+        ("1d", local(2026, 12, 30, 9, 0)), ("2h", local(2026, 12, 31, 7, 0))]
+    clock.set(local(2026, 12, 24, 9, 0, 1))  # the new 7d time: the one already sent is not repeated
+    assert svc.due_reminders() == []
+    clock.set(local(2026, 12, 30, 9, 0, 1))
+    assert keys(svc.due_reminders()) == [(ev.id, "1d")]
+
+
+def test_deadline_pushes_of_an_early_deadline_day_go_out_at_nine_the_month_before(engine, deadline_world):
+    clock = FakeClock(local(2026, 11, 29, 8, 59))
+    svc = service(engine, clock, deadline_day=2)  # 2026-12: d3 = 11-29 09:00, d1 = 12-01 09:00
+    assert svc.deadline_work() == []
+    clock.set(local(2026, 11, 29, 9, 0, 15))
+    [w] = svc.deadline_work()
+    assert (w.period, w.kind, w.deadline) == ("2026-12", "d3", local(2026, 12, 2, 23, 59))
+    assert sorted(w.chat_ids) == [1, 2, 3, 4]  # nobody has reported December yet
+    svc.settle_deadline(w.period, w.kind)
+    clock.set(local(2026, 12, 1, 0, 0, 15))  # midnight on the 1st: nothing new is due
+    assert svc.deadline_work() == []
+    clock.set(local(2026, 12, 1, 9, 0, 15))
+    assert [(x.period, x.kind) for x in svc.deadline_work()] == [("2026-12", "d1")]

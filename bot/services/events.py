@@ -8,8 +8,14 @@ between the claim and the send loses that one message (its row stays at status `
 
 Marker rows with ``chat_id = 0`` (no Telegram chat has id 0) settle a whole (event, offset) or
 (period, kind): ``done`` once every recipient was handled, ``skipped`` when it will never be sent
-(the event had started, or a deadline passed, while the bot was down). Settled work is never
-reconsidered, so a restart does not rescan recipients of reminders sent long ago.
+(the event had started, or a deadline passed, while the bot was down; or a move put its time in
+the past). Settled work is never reconsidered, so a restart does not rescan recipients of reminders
+sent long ago — except that a move drops the ``skipped`` markers of the event it moves: the new
+time decides afresh, while ``done`` (sent) stays done.
+
+Previews of /event_add, /event_edit and /event_del are stored by the handler as PendingAction
+(bot/services/pending.py): ``preview_*`` check and return the payload, and :meth:`EventService.apply_in`
+carries it out inside the transaction that marks the preview done.
 """
 
 from __future__ import annotations
@@ -31,16 +37,8 @@ from sqlmodel import Session, col, select
 from bot.clock import Clock
 from bot.config import format_offset
 from bot.dates import When, normalise, resolve
-from bot.errors import AppError, DateError, EventError
-from bot.models import (
-    Chat,
-    DeadlinePush,
-    Event,
-    EventAction,
-    Member,
-    ReminderDelivery,
-    Unit,
-)
+from bot.errors import DateError, EventError
+from bot.models import Chat, DeadlinePush, Event, Member, ReminderDelivery, Unit
 from bot.periods import deadline_of, deadline_pushes, period_of
 
 log = logging.getLogger(__name__)
@@ -63,6 +61,8 @@ class ReminderPlan:
 
 @dataclass(frozen=True)
 class DueReminder:
+    """One (event, offset) reminder to send: when it falls due (aware UTC) and what it names."""
+
     event_id: int
     offset_key: str
     due_at: datetime
@@ -71,6 +71,7 @@ class DueReminder:
 
     @property
     def job_name(self) -> str:
+        """The name of its punctual JobQueue job: ``ev:<event id>:<offset key>``."""
         return f"ev:{self.event_id}:{self.offset_key}"
 
 
@@ -90,6 +91,7 @@ class DeadlineWork:
 
     @property
     def chat_ids(self) -> list[int]:
+        """Every chat this push goes to (admins for the digest, members for d3/d1)."""
         if self.kind == "digest":
             return list(self.admins)
         return [c for _, chats in self.units for c in chats]
@@ -111,10 +113,10 @@ class Moved:
 
 @dataclass(frozen=True)
 class Confirmed:
-    """A stored action carried out by 「确认」: the action, the event (added, moved or deleted),
-    the reminder plan (add, edit) and the move (edit)."""
+    """A preview carried out by 「确认」 (:meth:`EventService.apply_in`): ``op`` (add | edit | del),
+    the event (added, moved or deleted), the reminder plan (add, edit) and the move (edit)."""
 
-    action: EventAction
+    op: str
     event: Event
     plans: list[ReminderPlan] = field(default_factory=list)
     moved: Moved | None = None
@@ -151,12 +153,22 @@ def _aware(moment: datetime, tz: ZoneInfo) -> datetime:
 
 
 class EventService:
+    """Events, their reminders, notices after a change and the check-in deadline pushes, on one
+    database (see the module docstring). Telegram-free; times are aware (stored and compared in
+    UTC, shown by the caller in ``tz``). Methods named ``*_in`` work inside a Session the caller
+    commits (a 「确认」 applies through PendingService.confirm); the others use their own."""
+
     def __init__(self, engine: Engine, clock: Clock, *, tz: ZoneInfo, offsets: Sequence[timedelta],
                  deadline_day: int = 25, period_kind: str = "monthly",
                  admin_ids: Iterable[int] = (), digest_grace: timedelta = timedelta(days=3),
                  skip_lookback: timedelta = timedelta(days=2),
                  duty_status: Callable[[str], tuple[set[int], set[int]]] | None = None) -> None:
-        """``duty_status(period)`` -> (ids of units with something due, ids of those that have not
+        """``tz``: BOT_TIMEZONE; ``offsets``: REMINDER_OFFSETS (at least one, else ValueError);
+        ``deadline_day`` / ``period_kind``: CHECKIN_DEADLINE_DAY / CHECKIN_PERIOD; ``admin_ids``
+        get the deadline digest, caught up within ``digest_grace``; ``skip_lookback``: how far
+        back a sweep looks for reminders to settle as skipped.
+
+        ``duty_status(period)`` -> (ids of units with something due, ids of those that have not
         reported it): CheckinService.duty_status, the one place that knows 任务分解; by default
         one is built over the same database."""
         if not offsets:
@@ -186,6 +198,7 @@ class EventService:
     @classmethod
     def from_settings(cls, engine: Engine, clock: Clock, settings, *,  # noqa: ANN001
                       duty_status: Callable[[str], tuple[set[int], set[int]]] | None = None) -> EventService:
+        """The service as configured by ``settings`` (bot.config.Settings)."""
         return cls(engine, clock, tz=settings.tz, offsets=settings.offsets,
                    deadline_day=settings.checkin_deadline_day, period_kind=settings.checkin_period,
                    admin_ids=settings.admin_ids, duty_status=duty_status)
@@ -212,10 +225,11 @@ class EventService:
 
     # --- reading what an admin typed --------------------------------------------------------------
     def read(self, text: str, *, usage: str = "usage", need_title: bool = True) -> When:
-        """``日期 时间 标题`` in any form of bot/dates.py -> When (``rest`` is the title).
+        """``日期 时间 标题`` in any form of bot/dates.py -> When (``at`` aware in BOT_TIMEZONE,
+        ``rest`` the title, ``explicit`` when year, month, day and time were all written).
 
         Raises DateError (no such date, past, too far, ambiguous hour …) or EventError: ``usage``
-        (the given ``usage`` reason: no date found), ``no_title``, ``long_title``."""
+        (the given ``usage`` reason: no date found), ``no_title``, ``long_title`` (length, limit)."""
         try:
             when = resolve(text, now=self.clock.now(), tz=self.tz)
         except DateError as exc:
@@ -228,15 +242,10 @@ class EventService:
             raise EventError("long_title", length=len(when.rest), limit=MAX_TITLE)
         return when
 
-    def parse(self, text: str) -> tuple[datetime, str]:
-        """``2026-12-20 09:30 标题`` (or any form bot/dates.py reads) -> (aware UTC start, title)."""
-        when = self.read(text)
-        return when.at.astimezone(UTC), when.rest
-
     @staticmethod
     def event_id(text: str, *, usage: str) -> tuple[int, str]:
-        """``#12 rest`` / ``１２ rest`` -> (12, rest). A number too large to be an id is not found;
-        no number at all raises EventError(``usage``)."""
+        """``#12 rest`` / ``１２ rest`` -> (12, rest). A number too large to be an id is not found
+        (EventError ``not_found``); no number at all raises EventError(``usage``)."""
         raw = normalise(text).strip()
         m = re.match(r"^#?\s*(\d+)(?:\s+|$)", raw)
         if m is None:
@@ -247,40 +256,60 @@ class EventService:
         return value, raw[m.end():].strip()
 
     # --- adding --------------------------------------------------------------------------------
-    def add_text(self, text: str, *, created_by: int | None = None) -> tuple[Event, list[ReminderPlan]]:
-        """Read and add at once (whatever the form); see :meth:`add_checked`."""
-        when = self.read(text)
-        return self.add_checked(title=when.rest, starts_at=when.at, created_by=created_by)
-
     def add_checked(self, *, title: str, starts_at: datetime, created_by: int | None = None
                     ) -> tuple[Event, list[ReminderPlan]]:
-        """Add an event an admin asked for: refused when the same title at the same time exists
-        (EventError ``duplicate``) or the time has passed (DateError ``past``). When some offsets
-        are already past, one notice to the members is owed at once (``Event.notice = "n0"``)."""
+        """Add an event an admin asked for, in its own transaction; see :meth:`add_checked_in`."""
+        with self._session() as s:
+            event, plans = self.add_checked_in(s, title=title, starts_at=starts_at, created_by=created_by)
+            s.commit()
+        return event, plans
+
+    def add_checked_in(self, s: Session, *, title: str, starts_at: datetime, created_by: int | None = None
+                       ) -> tuple[Event, list[ReminderPlan]]:
+        """Add an event an admin asked for inside ``s`` (the caller commits): -> (the event with its
+        id, one ReminderPlan per offset). ``starts_at`` naive means BOT_TIMEZONE. Refused when the
+        same title at the same time exists (EventError ``duplicate``: event_id, title) or the time
+        has passed (DateError ``past``). When some offsets are already past, one notice to the
+        members is owed at once (``Event.notice = "n0"``)."""
         starts_at = _aware(starts_at, self.tz)
         self._check_future(starts_at)
-        with self._session() as s:  # the same event typed twice (or already seeded) is not added again
-            same = s.exec(select(Event).where(Event.title == title[:200], Event.starts_at == starts_at,
-                                              col(Event.deleted_at).is_(None))).first()
+        self._check_unique_in(s, title, starts_at)
+        event = self._new_event(title=title, starts_at=starts_at, created_by=created_by, notify=True)
+        s.add(event)
+        s.flush()  # the id, for the reply and the jobs
+        log.info("event %s added for %s: %s", event.id, event.starts_at.isoformat(), event.title)
+        return event, self.plan(event)
+
+    def _check_unique_in(self, s: Session, title: str, starts_at: datetime) -> None:
+        """The same event typed twice (or already seeded) is not added again."""
+        same = s.exec(select(Event).where(Event.title == title[:200], Event.starts_at == starts_at,
+                                          col(Event.deleted_at).is_(None))).first()
         if same is not None:
             raise EventError("duplicate", event_id=same.id, title=same.title)
-        event = self.add(title=title, starts_at=starts_at, created_by=created_by, notify=True)
-        return event, self.plan(event)
 
     def _check_future(self, starts_at: datetime) -> None:
         now = self.clock.now()
         if starts_at <= now:
             raise DateError("past", at=starts_at.astimezone(self.tz), now=now.astimezone(self.tz))
 
-    def add(self, *, title: str, starts_at: datetime, created_by: int | None = None, note: str = "",
-            seed_key: str | None = None, created_at: datetime | None = None, notify: bool = False) -> Event:
-        """Insert an event. ``notify``: when some offsets are already past at creation, owe its
-        members one notice at once (an admin's /event_add; not seeds or imports)."""
+    def _new_event(self, *, title: str, starts_at: datetime, created_by: int | None = None, note: str = "",
+                   seed_key: str | None = None, created_at: datetime | None = None,
+                   notify: bool = False) -> Event:
         event = Event(title=title[:200], starts_at=_aware(starts_at, self.tz), note=note[:1000],
                       created_by=created_by, seed_key=seed_key,
                       created_at=created_at or self.clock.now())
         if notify and any(p.skipped for p in self.plan(event)):
             event.notice = notice_key(0, everyone=True)
+        return event
+
+    def add(self, *, title: str, starts_at: datetime, created_by: int | None = None, note: str = "",
+            seed_key: str | None = None, created_at: datetime | None = None, notify: bool = False) -> Event:
+        """Insert an event as given, unchecked (tools and tests, e.g. with a past ``created_at``): title ≤ 200 and note ≤ 1000
+        characters (longer is cut), naive ``starts_at`` means BOT_TIMEZONE, ``created_at`` defaults
+        to now. ``notify``: when some offsets are already past at creation, owe its members one
+        notice at once (an admin's /event_add; not seeds or imports). Returns the stored event."""
+        event = self._new_event(title=title, starts_at=starts_at, created_by=created_by, note=note,
+                                seed_key=seed_key, created_at=created_at, notify=notify)
         with self._session() as s:
             s.add(event)
             s.commit()
@@ -288,6 +317,7 @@ class EventService:
         return event
 
     def get(self, event_id: int) -> Event | None:
+        """The event with this id, None when there is none or it was deleted (any int is safe)."""
         if event_id > MAX_ID:
             return None
         with self._session() as s:
@@ -295,7 +325,7 @@ class EventService:
             return ev if ev is not None and ev.deleted_at is None else None
 
     def live(self, event_id: int) -> Event:
-        """The event, not deleted; EventError ``not_found`` otherwise."""
+        """The event, not deleted; EventError ``not_found`` (event_id) otherwise."""
         ev = self.get(event_id)
         if ev is None:
             raise EventError("not_found", event_id=event_id)
@@ -309,15 +339,36 @@ class EventService:
             col(ReminderDelivery.status).in_(("sent", "sending")))).all())
 
     def reminded_count(self, event_id: int) -> int:
+        """How many chats were sent (or may have been sent) a reminder or notice of the event."""
         with self._session() as s:
             return len(self._reminded(s, event_id))
 
+    def _locked(self, s: Session, event_id: int, revision: int | None) -> Event:
+        """The live event, row-locked in ``s`` (PostgreSQL); EventError ``not_found`` / ``stale``."""
+        ev = s.exec(select(Event).where(Event.id == event_id).with_for_update()).first() \
+            if event_id <= MAX_ID else None
+        if ev is None or ev.deleted_at is not None:
+            raise EventError("not_found", event_id=event_id)
+        if revision is not None and ev.revision != revision:
+            raise EventError("stale", event_id=event_id, title=ev.title)
+        return ev
+
     def move(self, event_id: int, *, starts_at: datetime, title: str | None = None,
              revision: int | None = None) -> Moved:
-        """Move (and optionally rename) an event; a tentative one gets its date and its reminders
-        start. In one transaction: reminders already settled stay settled (never repeated);
-        offsets whose new time has passed are settled as skipped; a notice is owed when members
-        were already reminded (「时间变更」) or offsets were skipped (one notice at once to all).
+        """Move (and optionally rename) an event in its own transaction; see :meth:`move_in`."""
+        with self._session() as s:
+            moved = self.move_in(s, event_id, starts_at=starts_at, title=title, revision=revision)
+            s.commit()
+        return moved
+
+    def move_in(self, s: Session, event_id: int, *, starts_at: datetime, title: str | None = None,
+                revision: int | None = None) -> Moved:
+        """Move (and optionally rename) an event inside ``s`` (the caller commits); a tentative one
+        gets its date and its reminders start. Reminders already sent (settled ``done``) stay
+        settled and are never repeated; every other offset follows the new time: one skipped by an
+        earlier move is planned again when its new time is ahead, and one whose new time has passed
+        is settled as skipped. A notice is owed when members were already reminded (「时间变更」)
+        or offsets were skipped (one notice at once to all).
 
         ``revision``: the event's revision the admin saw (a preview); a different one raises
         EventError ``stale``. Also raises EventError ``not_found`` / ``started`` / ``unchanged``,
@@ -325,154 +376,144 @@ class EventService:
         starts_at = _aware(starts_at, self.tz)
         self._check_future(starts_at)
         now = self.clock.now()
-        for attempt in (1, 2):
-            with self._session() as s:
-                ev = s.exec(select(Event).where(Event.id == event_id).with_for_update()).first() \
-                    if event_id <= MAX_ID else None
-                if ev is None or ev.deleted_at is not None:
-                    raise EventError("not_found", event_id=event_id)
-                if revision is not None and ev.revision != revision:
-                    raise EventError("stale", event_id=event_id, title=ev.title)
-                if ev.starts_at <= now and not ev.tentative:
-                    raise EventError("started", event_id=event_id, title=ev.title)
-                new_title = (title or ev.title)[:200]
-                if starts_at == ev.starts_at and new_title == ev.title and not ev.tentative:
-                    raise EventError("unchanged", event_id=event_id, title=ev.title)
-                old_start, old_title, was_tentative = ev.starts_at, ev.title, ev.tentative
-                time_changed = starts_at != ev.starts_at or was_tentative
-                ev.title, ev.revision = new_title, ev.revision + 1
-                skipped: list[str] = []
-                reminded: set[int] = set()
-                if time_changed:
-                    ev.starts_at, ev.tentative = starts_at, False
-                    ev.moved_from = None if was_tentative else old_start
-                    settled = set(s.exec(select(ReminderDelivery.offset_key).where(
-                        ReminderDelivery.event_id == event_id, ReminderDelivery.chat_id == MARKER)).all())
-                    for key, off in self.keys.items():
-                        if key not in settled and self.due_time(starts_at, off) <= now:
-                            s.add(ReminderDelivery(event_id=event_id, offset_key=key, chat_id=MARKER,
-                                                   status="skipped", sent_at=now))
-                            skipped.append(key)
-                    reminded = self._reminded(s, event_id)
-                    if reminded or skipped:
-                        ev.notice = notice_key(ev.revision, everyone=bool(skipped))
-                s.add(ev)
-                try:
-                    s.commit()
-                except IntegrityError:  # a sweep settled an offset at this very moment: once more
-                    s.rollback()
-                    if attempt == 2:
-                        raise
-                    continue
-            break
+        ev = self._locked(s, event_id, revision)
+        if ev.starts_at <= now and not ev.tentative:
+            raise EventError("started", event_id=event_id, title=ev.title)
+        new_title = (title or ev.title)[:200]
+        if starts_at == ev.starts_at and new_title == ev.title and not ev.tentative:
+            raise EventError("unchanged", event_id=event_id, title=ev.title)
+        old_start, old_title, was_tentative = ev.starts_at, ev.title, ev.tentative
+        time_changed = starts_at != ev.starts_at or was_tentative
+        ev.title, ev.revision = new_title, ev.revision + 1
+        skipped: list[str] = []
+        reminded: set[int] = set()
+        if time_changed:
+            ev.starts_at, ev.tentative = starts_at, False
+            ev.moved_from = None if was_tentative else old_start
+            # what was skipped was skipped for the old time: the new time decides afresh
+            s.execute(sa.delete(ReminderDelivery).where(
+                col(ReminderDelivery.event_id) == event_id, col(ReminderDelivery.chat_id) == MARKER,
+                col(ReminderDelivery.status) == "skipped"))
+            settled = set(s.exec(select(ReminderDelivery.offset_key).where(
+                ReminderDelivery.event_id == event_id, ReminderDelivery.chat_id == MARKER)).all())
+            for key, off in self.keys.items():
+                if key not in settled and self.due_time(starts_at, off) <= now \
+                        and self._insert_marker(s, event_id, key, "skipped", now):
+                    skipped.append(key)
+            reminded = self._reminded(s, event_id)
+            if reminded or skipped:
+                ev.notice = notice_key(ev.revision, everyone=bool(skipped))
+        s.add(ev)
+        s.flush()
         log.info("event %s moved from %s to %s (revision %d, %d already reminded, skipped %s)", event_id,
                  old_start.isoformat(), ev.starts_at.isoformat(), ev.revision, len(reminded), skipped or "-")
         return Moved(event=ev, old_starts_at=None if was_tentative else old_start, old_title=old_title,
                      time_changed=time_changed, reminded=len(reminded), skipped=skipped)
 
-    def delete(self, event_id: int, *, revision: int | None = None) -> Event:
-        """Soft-delete: the row stays (so a seeded event is not seeded again); no reminder of it
-        is due any more; members already reminded are owed one 「已取消」 notice. Raises
-        EventError ``not_found`` / ``stale``."""
-        with self._session() as s:
-            ev = s.exec(select(Event).where(Event.id == event_id).with_for_update()).first() \
-                if event_id <= MAX_ID else None
-            if ev is None or ev.deleted_at is not None:
-                raise EventError("not_found", event_id=event_id)
-            if revision is not None and ev.revision != revision:
-                raise EventError("stale", event_id=event_id, title=ev.title)
-            ev.deleted_at = self.clock.now()
-            if ev.starts_at > ev.deleted_at and self._reminded(s, event_id):
-                ev.notice = CANCEL_KEY
-            s.add(ev)
-            s.commit()
+    @staticmethod
+    def _insert_marker(s: Session, event_id: int, key: str, status: str, now: datetime) -> bool:
+        """Settle (event, key) inside ``s``; False when it already was (a sweep settled it at this
+        very moment) — INSERT … ON CONFLICT DO NOTHING, so the transaction goes on either way."""
+        values = {"event_id": event_id, "offset_key": key, "chat_id": MARKER, "status": status, "sent_at": now}
+        table = ReminderDelivery.__table__
+        dialect = s.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        elif dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:  # pragma: no cover - the bot runs on SQLite and PostgreSQL only
+            s.execute(sa.insert(table).values(**values))
+            return True
+        stmt = insert(table).values(**values).on_conflict_do_nothing(
+            index_elements=["event_id", "offset_key", "chat_id"]).returning(table.c.id)
+        return s.execute(stmt).first() is not None  # (rowcount is -1 here on psycopg 3)
+
+    def delete_in(self, s: Session, event_id: int, *, revision: int | None = None) -> Event:
+        """Soft-delete inside ``s`` (the caller commits): the row stays (so a seeded event is not
+        seeded again); no reminder of it is due any more; members already reminded are owed one
+        「已取消」 notice. Raises EventError ``not_found`` / ``stale``."""
+        ev = self._locked(s, event_id, revision)
+        ev.deleted_at = self.clock.now()
+        if ev.starts_at > ev.deleted_at and self._reminded(s, event_id):
+            ev.notice = CANCEL_KEY
+        s.add(ev)
+        s.flush()
         log.info("event %s deleted", event_id)
         return ev
 
-    # --- previews waiting for 确认 -------------------------------------------------------------
-    def propose(self, kind: str, *, chat_id: int, created_by: int, event_id: int | None = None,
-                title: str = "", starts_at: datetime | None = None) -> EventAction:
-        """Store an add/edit/del that waits for its 「确认」 (survives a restart)."""
-        revision = 0
-        if event_id is not None:
-            ev = self.live(event_id)
-            revision = ev.revision
-            if kind == "edit" and ev.starts_at <= self.clock.now() and not ev.tentative:
-                raise EventError("started", event_id=event_id, title=ev.title)
-        if kind == "add" and starts_at is not None:
-            with self._session() as s:
-                same = s.exec(select(Event).where(Event.title == title[:200], Event.starts_at == starts_at,
-                                                  col(Event.deleted_at).is_(None))).first()
-            if same is not None:
-                raise EventError("duplicate", event_id=same.id, title=same.title)
-        action = EventAction(kind=kind, event_id=event_id, revision=revision, title=title[:200],
-                             starts_at=None if starts_at is None else _aware(starts_at, self.tz),
-                             chat_id=chat_id, created_by=created_by, created_at=self.clock.now())
+    def delete(self, event_id: int, *, revision: int | None = None) -> Event:
+        """Soft-delete in its own transaction; see :meth:`delete_in`."""
         with self._session() as s:
-            s.add(action)
+            ev = self.delete_in(s, event_id, revision=revision)
             s.commit()
-        return action
+        return ev
 
-    def action(self, action_id: int) -> EventAction | None:
+    # --- previews waiting for 确认 (stored as PendingAction by the handler) -----------------------
+    def preview_add(self, *, title: str, starts_at: datetime, created_by: int) -> dict[str, object]:
+        """Check an /event_add that waits for 「确认」 and return its payload (JSON-ready:
+        ``{"op": "add", "title", "starts_at": ISO UTC, "created_by"}``) for PendingService.create.
+        Raises DateError ``past``, EventError ``duplicate``."""
+        at = _aware(starts_at, self.tz)
+        self._check_future(at)
         with self._session() as s:
-            return s.get(EventAction, action_id) if action_id <= MAX_ID else None
+            self._check_unique_in(s, title, at)
+        return {"op": "add", "title": title[:200], "starts_at": at.isoformat(), "created_by": created_by}
 
-    def _close(self, action_id: int, outcome: str) -> EventAction:
-        """Mark a pending action handled, exactly once: EventError ``done`` when it already was."""
-        with self._session() as s:
-            res = s.execute(sa.update(EventAction)
-                            .where(col(EventAction.id) == action_id, col(EventAction.done_at).is_(None))
-                            .values(done_at=self.clock.now(), outcome=outcome))
-            s.commit()
-            action = s.get(EventAction, action_id)
-        if action is None:
-            raise EventError("done")
-        if res.rowcount != 1:
-            raise EventError("done", event_id=action.event_id, title=action.outcome or "")
-        return action
+    def preview_edit(self, event_id: int, *, starts_at: datetime, title: str) -> tuple[Event, dict[str, object]]:
+        """Check an /event_edit that waits for 「确认」: -> (the event as it is now, the payload
+        ``{"op": "edit", "event_id", "revision", "title", "starts_at": ISO UTC}``). The revision
+        makes a preview of an older state stale at 确认. Raises EventError ``not_found`` /
+        ``started``, DateError ``past``."""
+        ev = self.live(event_id)
+        if ev.starts_at <= self.clock.now() and not ev.tentative:
+            raise EventError("started", event_id=event_id, title=ev.title)
+        at = _aware(starts_at, self.tz)
+        self._check_future(at)
+        return ev, {"op": "edit", "event_id": ev.id, "revision": ev.revision, "title": title[:200],
+                    "starts_at": at.isoformat()}
 
-    def confirm(self, action_id: int) -> Confirmed:
-        """Carry out a stored action once (a second 「确认」 raises EventError ``done``). An action
-        that can no longer be carried out (time passed, event changed or gone) is closed and its
-        error raised."""
-        action = self._close(action_id, "done")
-        try:
-            if action.kind == "add":
-                assert action.starts_at is not None
-                event, plans = self.add_checked(title=action.title, starts_at=action.starts_at,
-                                                created_by=action.created_by)
-                return Confirmed(action, event, plans=plans)
-            assert action.event_id is not None
-            if action.kind == "edit":
-                assert action.starts_at is not None
-                moved = self.move(action.event_id, starts_at=action.starts_at, title=action.title or None,
-                                  revision=action.revision)
-                return Confirmed(action, moved.event, plans=self.plan_now(moved.event), moved=moved)
-            ev = self.delete(action.event_id, revision=action.revision)
-            return Confirmed(action, ev)
-        except AppError:
-            self._reopen_outcome(action_id, "refused")
-            raise
+    def preview_del(self, event_id: int) -> tuple[Event, dict[str, object]]:
+        """Check an /event_del (it always waits for 「确认」): -> (the event, the payload
+        ``{"op": "del", "event_id", "revision"}``). Raises EventError ``not_found``."""
+        ev = self.live(event_id)
+        return ev, {"op": "del", "event_id": ev.id, "revision": ev.revision}
 
-    def _reopen_outcome(self, action_id: int, outcome: str) -> None:
-        with self._session() as s:
-            s.execute(sa.update(EventAction).where(col(EventAction.id) == action_id).values(outcome=outcome))
-            s.commit()
+    def apply_in(self, s: Session, payload: dict) -> Confirmed:
+        """Carry out a previewed add / edit / del inside ``s``: the ``apply`` of
+        PendingService.confirm, so the preview is marked done in the same transaction as the
+        change (and stays pending when this raises). Raises what :meth:`add_checked_in`,
+        :meth:`move_in` and :meth:`delete_in` raise (the time has passed, the event changed since
+        the preview — ``stale`` — or is gone); ValueError for a payload of no known ``op``."""
+        op = payload.get("op")
+        if op == "add":
+            event, plans = self.add_checked_in(s, title=str(payload["title"]),
+                                               starts_at=datetime.fromisoformat(payload["starts_at"]),
+                                               created_by=payload.get("created_by"))
+            return Confirmed("add", event, plans=plans)
+        if op == "edit":
+            moved = self.move_in(s, int(payload["event_id"]), starts_at=datetime.fromisoformat(payload["starts_at"]),
+                                 title=str(payload.get("title") or "") or None, revision=int(payload["revision"]))
+            return Confirmed("edit", moved.event, plans=self._plan_now_in(s, moved.event), moved=moved)
+        if op == "del":
+            ev = self.delete_in(s, int(payload["event_id"]), revision=int(payload["revision"]))
+            return Confirmed("del", ev)
+        raise ValueError(f"unknown event preview op {op!r}")
 
-    def cancel_action(self, action_id: int) -> EventAction:
-        """Close a stored action without doing it; EventError ``done`` when already handled."""
-        return self._close(action_id, "cancelled")
-
+    # --- reading the plan ------------------------------------------------------------------------
     def plan_now(self, event: Event) -> list[ReminderPlan]:
         """Every offset's time, ``skipped`` when it is past now or was settled (sent or skipped)."""
         with self._session() as s:
-            settled = set(s.exec(select(ReminderDelivery.offset_key).where(
-                ReminderDelivery.event_id == event.id, ReminderDelivery.chat_id == MARKER)).all())
+            return self._plan_now_in(s, event)
+
+    def _plan_now_in(self, s: Session, event: Event) -> list[ReminderPlan]:
+        settled = set(s.exec(select(ReminderDelivery.offset_key).where(
+            ReminderDelivery.event_id == event.id, ReminderDelivery.chat_id == MARKER)).all())
         now = self.clock.now()
         return [ReminderPlan(p.offset_key, p.offset, p.due_at, skipped=p.due_at <= now or p.offset_key in settled)
                 for p in self.plan(event)]
 
     def upcoming(self, limit: int = 30) -> list[Event]:
+        """Live events not yet started (tentative ones included), soonest first, at most ``limit``."""
         with self._session() as s:
             return list(s.exec(select(Event).where(Event.starts_at > self.clock.now(),
                                                    col(Event.deleted_at).is_(None))
@@ -654,11 +695,6 @@ class EventService:
         """Mark a whole (event, offset) finished; False if it already was."""
         return self.claim(event_id, offset_key, MARKER, status)
 
-    def deliveries(self, event_id: int) -> list[ReminderDelivery]:
-        with self._session() as s:
-            return list(s.exec(select(ReminderDelivery).where(ReminderDelivery.event_id == event_id)
-                               .order_by(col(ReminderDelivery.id))))
-
     # --- notices owed after a change ----------------------------------------------------------------
     def notice_work(self, now: datetime | None = None) -> list[NoticeWork]:
         """Notices owed (``Event.notice`` set) and not yet settled, with their recipients: chats
@@ -706,21 +742,29 @@ class EventService:
             return set(s.exec(select(DeadlinePush.kind).where(DeadlinePush.period == period,
                                                               DeadlinePush.chat_id == MARKER)).all())
 
-    def deadline_work(self, now: datetime | None = None) -> list[DeadlineWork]:
-        """Deadline pushes due now for the current and the previous period. 3 and 1 days before
-        the deadline (09:00): members of units that have not reported what is due from them (任务分解)
-        this period; missed while down,
-        sent late if still before the deadline, and a d3 overtaken by d1 is skipped. The day after:
-        a digest to the admins, caught up within ``digest_grace``. Work with nobody to tell, and
-        work too late to send, is settled here (and logged)."""
-        now = now or self.clock.now()
+    def _periods_around(self, now: datetime) -> tuple[str, str, str]:
+        """(previous, current, next) period at ``now``: together they hold every deadline push that
+        can fall due now — the previous period's late digest, and with CHECKIN_DEADLINE_DAY ≤ 3 the
+        next period's d3/d1, which fall at the end of the current month."""
         local = now.astimezone(self.tz)
-        first_month = 3 * ((local.month - 1) // 3) + 1 if self.period_kind == "quarterly" else local.month
-        period_start = datetime(local.year, first_month, 1, tzinfo=self.tz)
-        current = period_of(now, self.period_kind, self.tz)
-        previous = period_of(period_start - timedelta(days=1), self.period_kind, self.tz)
+        months = 3 if self.period_kind == "quarterly" else 1
+        first_month = months * ((local.month - 1) // months) + 1
+        start = datetime(local.year, first_month, 1, tzinfo=self.tz)
+        later = start + timedelta(days=31 * months + 1)  # inside the next period (≥ 28 days a month)
+        return (period_of(start - timedelta(days=1), self.period_kind, self.tz),
+                period_of(start, self.period_kind, self.tz), period_of(later, self.period_kind, self.tz))
+
+    def deadline_work(self, now: datetime | None = None) -> list[DeadlineWork]:
+        """Deadline pushes due now, for the previous, current and next period. 3 and 1 days before
+        the deadline (09:00): members of units that have not reported what is due from them
+        (任务分解) that period; missed while down, sent late if still before the deadline, and a d3
+        overtaken by d1 is skipped. The day after: a digest to the admins, caught up within
+        ``digest_grace``. Work with nobody to tell, and work too late to send, is settled here
+        (and logged). Each push is seen at its own 09:00, whatever the deadline day (with day 2,
+        d3 of December falls on 29 November)."""
+        now = now or self.clock.now()
         out: list[DeadlineWork] = []
-        for period in (previous, current):
+        for period in self._periods_around(now):
             deadline = deadline_of(period, self.deadline_day, self.tz).astimezone(UTC)
             pushes = [(k, t.astimezone(UTC)) for k, t in deadline_pushes(period, self.deadline_day, self.tz)]
             settled = self._deadline_settled(period)
@@ -770,6 +814,8 @@ class EventService:
                             missing=[u.name for u in units if u.id in missing], total_units=len(units))
 
     def claim_deadline(self, period: str, kind: str, chat_id: int) -> bool:
+        """Reserve the (period, kind) push for ``chat_id`` before sending; False when it was
+        already claimed (sent, or in doubt after a crash): never sent twice."""
         with self._session() as s:
             s.add(DeadlinePush(period=period, kind=kind, chat_id=chat_id, sent_at=self.clock.now()))
             try:
@@ -779,6 +825,8 @@ class EventService:
             return True
 
     def settle_deadline(self, period: str, kind: str, *, reason: str = "done") -> bool:
+        """Mark the whole (period, kind) push finished (``reason`` other than ``done`` is logged:
+        settled without sending); False when it already was."""
         ok = self.claim_deadline(period, kind, MARKER)
         if ok and reason != "done":
             log.info("deadline push %s of %s settled without sending: %s", kind, period, reason)

@@ -1,7 +1,8 @@
 """Previews waiting for 「确认」: stored, so they survive a restart; confirmed at most once.
 
 One mechanism for every "preview, then 确认/取消" that changes data: an uploaded roster, a
-任务分解表, a work plan, ``/unbind``, ``/unit_del``. A module creates a :class:`PendingAction`
+任务分解表, a work plan, ``/unbind``, ``/unit_del``, ``/event_add`` / ``/event_edit`` /
+``/event_del``. A module creates a :class:`PendingAction`
 with a kind and a JSON payload (``create``); the buttons carry its id and a random token
 (``pa:ok:<id>:<token>``, well under Telegram's 64-byte callback data limit); on 确认 the module
 calls :meth:`PendingService.confirm` with a function that applies the payload inside the same
@@ -46,16 +47,18 @@ class PendingService:
         return Session(self.engine, expire_on_commit=False)
 
     def create(self, *, kind: str, admin_id: int, chat_id: int, payload: dict[str, Any],
-               ttl: timedelta | None = None) -> PendingAction:
+               ttl: timedelta | None = None, supersede: bool = True) -> PendingAction:
         """Store a preview of ``kind`` (≤ 20 characters) for ``admin_id``; earlier pending previews
-        of the same kind by the same admin become ``superseded``. ``payload`` must be
-        JSON-serialisable. Returns the stored action (id and token set)."""
+        of the same kind by the same admin become ``superseded`` — unless ``supersede`` is False,
+        for kinds whose previews are independent of each other (two /event_add previews are two
+        events). ``payload`` must be JSON-serialisable. Returns the stored action (id and token set)."""
         now = self.clock.now()
         with self._session() as s:
-            s.execute(sa.update(PendingAction)
-                      .where(col(PendingAction.kind) == kind, col(PendingAction.admin_id) == admin_id,
-                             col(PendingAction.status) == "pending")
-                      .values(status="superseded", finished_at=now))
+            if supersede:
+                s.execute(sa.update(PendingAction)
+                          .where(col(PendingAction.kind) == kind, col(PendingAction.admin_id) == admin_id,
+                                 col(PendingAction.status) == "pending")
+                          .values(status="superseded", finished_at=now))
             action = PendingAction(kind=kind, admin_id=admin_id, chat_id=chat_id,
                                    token=secrets.token_urlsafe(TOKEN_BYTES),
                                    payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),

@@ -6,6 +6,8 @@ import html
 import re
 from datetime import datetime, timedelta
 
+from bot.dates import WEEKDAYS
+
 LIMIT = 4096
 STATUS_ICON = {"已完成": "✅", "进行中": "⏳", "未开始": "⭕"}
 UNIT_KIND_ICON = {"乡镇": "🏘", "街道": "🏙", "成员单位": "🏛"}
@@ -17,6 +19,16 @@ def esc(text: object) -> str:
 
 def when(moment: datetime | None, tz) -> str:  # noqa: ANN001
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def when_full(moment: datetime, tz=None, *, with_time: bool = True) -> str:  # noqa: ANN001
+    """The one way a date is echoed in full: ``2026年12月20日（周日）09:30`` (``with_time=False``:
+    ``2026年12月20日（周日）``). ``moment`` is shown on the wall clock of ``tz`` (a ZoneInfo); with
+    ``tz`` None, or a naive ``moment``, it is shown as it is. Name the zone beside it with
+    :func:`tz_name`."""
+    local = moment.astimezone(tz) if tz is not None and moment.tzinfo is not None and moment.year > 1 else moment
+    day = f"{local.year}年{local.month}月{local.day}日（周{WEEKDAYS[local.weekday()]}）"
+    return f"{day}{local.hour:02d}:{local.minute:02d}" if with_time else day
 
 
 _TZ_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "PRC": "北京时间", "Asia/Hong_Kong": "香港时间",

@@ -37,12 +37,14 @@ from bot.texts.onboarding import INVITE_ERRORS, invite_used_by_you, roster_error
 _WHAT = {"checkin": "这条填报（编号不存在，或不属于您的单位）", "unit": "这个单位", "event": "这个活动"}
 
 
-def error_text(exc: AppError, *, item_ids: Sequence[str] = ()) -> str:
+def error_text(exc: AppError, *, item_ids: Sequence[str] = (), tz=None) -> str:  # noqa: ANN001
+    """``item_ids``: the active plan's items (named when an item is wrong); ``tz``: the bot's
+    timezone (named in date usage texts)."""
     """The one place domain errors become user text."""
     if isinstance(exc, DateError):
         return date_error(exc)
     if isinstance(exc, EventError):
-        return event_error(exc)
+        return event_error(exc, tz)
     if isinstance(exc, NotAdmin):
         return ADMIN_ONLY
     if isinstance(exc, NotBound):

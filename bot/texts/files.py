@@ -85,4 +85,4 @@ def pending_gone(reason: str) -> str:
 
 
 def previews_cancelled(n: int) -> str:
-    return f"已取消 {n} 个待确认的预览（导入、解绑或删除），没有做任何改变。"
+    return f"已取消 {n} 个待确认的预览，没有做任何改变。"

@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from bot.texts.common import clip, esc, tz_name
+from bot.texts.common import clip, esc, tz_name, when_full
 
 LONG_CLAUSE = 350  # characters: a longer clause shows its answering sentences first
-_WEEKDAYS = "一二三四五六日"
 
 
 def _bold_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
@@ -138,8 +137,7 @@ STALE_LINK = "这个按钮已失效，请发送 /outline 重新打开目录。"
 # --- answers from the bot's own data -------------------------------------------------------------
 
 def _day(moment: datetime, tz) -> str:  # noqa: ANN001
-    local = moment.astimezone(tz)
-    return f"{local.year}年{local.month}月{local.day}日（周{_WEEKDAYS[local.weekday()]}）{local:%H:%M}"
+    return when_full(moment, tz)
 
 
 def deadline_answer(period: str, deadline: datetime, now: datetime, tz,  # noqa: ANN001
