@@ -34,15 +34,19 @@ def test_upload_preview_then_enable(emu, bot):
     preview = upload(emu, "石柱2026要点.docx", DOCX_2026, contains="预览")
     p = preview.plain
     assert "2026年石柱土家族自治县双拥工作要点" in p and "石柱双拥办发〔2026〕2号" in p and "2026年" in p
-    assert "6 个部分、17 个事项" in p and "5.3 推进“双拥在基层”活动" in p and "6.3 加强队伍建设" in p
-    assert "识别提示" in p and "没有分项" in p  # section 四 has no items
+    assert "6 个部分、18 个事项" in p and "5.3 推进“双拥在基层”活动" in p and "6.3 加强队伍建设" in p
+    assert "识别提示" in p and "整部分作为事项 4 填报" in p  # section 四 has no items: it is one
     assert [label for row in preview.buttons for label, _ in row] == ["启用", "取消"]
     # nothing changes until 启用
     assert "聚焦实现强军目标" in say(emu, 7, "第二部分讲什么", contains="二").plain
     emu.press(ADMIN, preview, preview.button("启用")[1])
     done = emu.wait_for(chat_id=ADMIN, contains="已启用")
-    assert "2026年" in done.plain and "17 个事项" in done.plain
+    assert "2026年" in done.plain and "18 个事项" in done.plain
     assert "聚焦备战打仗" in say(emu, 7, "第二部分讲什么", contains="二").plain
+    # a section without items is one item: checked in, assigned and counted like the others
+    bind(emu, 8, "龙城镇")
+    assert "乡村振兴" in say(emu, 8, "/checkin 四 进行中 结对帮扶", contains="已记录").plain
+    assert "整部分" not in say(emu, ADMIN, "/assign 4 乡镇", contains="已设置").plain
     listing = say(emu, ADMIN, "/plans", contains="工作要点")
     assert listing.plain.index("✅ 2026年") >= 0
     assert not emu.rejected
@@ -51,7 +55,7 @@ def test_upload_preview_then_enable(emu, bot):
 def test_a_pdf_with_text_is_a_plan_and_refusals_change_nothing(emu, bot):
     text = (DOCS / "2026-shizhu-workpoints.txt").read_text(encoding="utf-8").splitlines()
     preview = upload(emu, "要点.pdf", make_pdf(text), contains="预览")
-    assert "17 个事项" in preview.plain
+    assert "18 个事项" in preview.plain
     scanned = upload(emu, "扫描件.pdf", make_pdf(text[:20], text=False), contains="无法导入")
     assert "文字层" in scanned.plain
     notes = upload(emu, "会议纪要.docx", docx_bytes("会议纪要\n今天讨论了食堂的事情。"), contains="没有")
@@ -161,4 +165,4 @@ def test_the_document_s_own_year_wins_over_a_caption_and_a_caption_fills_a_missi
 def test_a_utf16_text_plan_is_read(emu, bot):
     text = (DOCS / "2026-shizhu-workpoints.txt").read_text(encoding="utf-8")
     p = upload(emu, "要点.txt", text.encode("utf-16"), contains="预览")
-    assert "17 个事项" in p.plain
+    assert "18 个事项" in p.plain

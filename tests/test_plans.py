@@ -137,7 +137,7 @@ def test_plans_in_chat_switch_checkin_export_and_back(emu, start_bot, db_url):
     say(emu, 7, "/checkin 1.2 已完成 悬挂光荣牌", contains="已记录")
 
     listing = say(emu, ADMIN, "/plans", contains="工作要点")
-    assert "2020年" in listing.plain and "2026年" in listing.plain and "17 个事项" in listing.plain
+    assert "2020年" in listing.plain and "2026年" in listing.plain and "18 个事项" in listing.plain
     emu.press(ADMIN, listing, next(d for row in listing.buttons for label, d in row if "2026" in label))
     confirm = emu.wait_for(chat_id=ADMIN, contains="切换")
     emu.press(ADMIN, confirm, next(d for row in confirm.buttons for label, d in row if label == "确认"))
@@ -146,7 +146,7 @@ def test_plans_in_chat_switch_checkin_export_and_back(emu, start_bot, db_url):
 
     items = say(emu, 7, "/checkin", contains="选择")
     labels = [row[0][0] for row in items.buttons if row[0][1].startswith("ci:i:")]
-    assert len(labels) == 17 and labels[-1].startswith("6.3 ")
+    assert len(labels) == 18 and labels[-1].startswith("6.3 ")
     say(emu, 7, "/cancel", contains="取消")
     say(emu, 7, "/checkin 6.3 进行中 队伍培训", contains="已记录")
     outline = say(emu, 7, "/outline", contains="目录")
@@ -178,7 +178,7 @@ def test_command_line_import_and_list(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "石柱双拥办发〔2026〕2号" in r.stdout and "6.3 加强队伍建设" in r.stdout and "未启用" in r.stdout
     listed = json.loads(run("plan", "list", "--json").stdout)
-    assert [(p["year"], p["items"], p["active"]) for p in listed] == [(2026, 17, False), (2020, 13, True)]
+    assert [(p["year"], p["items"], p["active"]) for p in listed] == [(2026, 18, False), (2020, 13, True)]
     r = run("plan", "import", str(DOC_2026), "--activate")
     assert r.returncode == 0 and "替换" in r.stdout and "启用" in r.stdout
     assert [p["year"] for p in json.loads(run("plan", "list", "--json").stdout) if p["active"]] == [2026]

@@ -42,15 +42,17 @@ _STATUS_BY_LENGTH = sorted(_STATUS_ALIASES, key=len, reverse=True)
 _NOTE_SEPARATORS = " \t\n，,。.：:；;、！!？?—-~～"
 # an item id as people type it: 2.2 / 2-2 / 2。2 / 2、2 / 二（二） / 2（2）
 _ITEM_SRC = r"(?P<s>[0-9一二三四五六七八九十]+)\s*[.\-、。．]?\s*\(?\s*(?P<i>[0-9一二三四五六七八九十]+)\s*\)?"
-_ITEM = re.compile(_ITEM_SRC)
-_ITEM_AT_START = re.compile(_ITEM_SRC + r"(?![0-9])")
+# a section without items is one item itself: 4 / 四 / 第四部分
+_SECTION_SRC = r"(?:第\s*)?(?P<s>[0-9一二三四五六七八九十]+)(?P<i>)\s*(?:部分)?"
+_ITEMS_AT_START = (re.compile(_ITEM_SRC + r"(?![0-9])"), re.compile(_SECTION_SRC + r"(?![0-9])"))
 # a check-in typed as plain text: at most a few words before the item (我镇 / 本单位 / checkin / 填报)
-_LEAD_ITEM = re.compile(r"(?:/?checkin\s*|[\u4e00-\u9fff]{0,4}?\s*)" + _ITEM_SRC + r"(?![0-9])", re.IGNORECASE)
+_LEAD = r"(?:/?checkin\s*|[\u4e00-\u9fff]{0,4}?\s*)"
+_LEAD_ITEMS = tuple(re.compile(_LEAD + src + r"(?![0-9])", re.IGNORECASE) for src in (_ITEM_SRC, _SECTION_SRC))
 
 
 def _fold(text: str) -> str:
     """NFKC (full-width digits and brackets to ASCII) — the 。 an input method types between
-    digits is kept for _ITEM to read as a dot."""
+    digits is kept for the item patterns to read as a dot."""
     return unicodedata.normalize("NFKC", text)
 
 
@@ -125,16 +127,30 @@ class CheckinService:
     def resolve_item(self, text: str, plan_id: int | None = None) -> str | None:
         """``2.2``, ``2-2``, ``2。2``, ``二（二）``, ``二(二)``, ``2（2）`` -> ``2.2``; None if the plan
         (default: the active one) has no such item."""
-        m = _ITEM.fullmatch(_fold(text).strip())
-        return self._item_of(m, plan_id) if m else None
+        t = _fold(text).strip()
+        for pattern in _ITEMS_AT_START:
+            m = pattern.fullmatch(t)
+            if m and (item := self._item_of(m, plan_id)):
+                return item
+        return None
 
     def _item_of(self, m: re.Match[str], plan_id: int | None) -> str | None:
-        a, b = cn_to_int(m.group("s")), cn_to_int(m.group("i"))
-        if a is None or b is None:
+        """The item a match of _ITEM_SRC / _SECTION_SRC names in the plan (default: active)."""
+        a = cn_to_int(m.group("s"))
+        b = cn_to_int(m.group("i")) if m.group("i") else None
+        if a is None or (m.group("i") and b is None):
             return None
-        candidate = f"{a}.{b}"
+        candidate = f"{a}.{b}" if b is not None else str(a)
         plan = self.plans.get(plan_id) if plan_id is not None else self.plans.active()
         return candidate if plan.has_item(candidate) else None
+
+    def _item_at_start(self, text: str, *, lead: bool = False) -> tuple[str, int] | None:
+        """(item, where the item ends) when ``text`` opens with an item of the active plan."""
+        for pattern in (_LEAD_ITEMS if lead else _ITEMS_AT_START):
+            m = pattern.match(text)
+            if m and (item := self._item_of(m, None)):
+                return item, m.end()
+        return None
 
     @staticmethod
     def resolve_status(text: str) -> str | None:
@@ -169,20 +185,17 @@ class CheckinService:
         active plan followed by a status. ``lead``: a few words may come first (``我镇2.2已完成``,
         ``checkin 2.2 已完成``) — for plain text that may be a check-in typed without /checkin."""
         t = _fold(text).strip()
-        m = (_LEAD_ITEM if lead else _ITEM_AT_START).match(t)
-        if not m:
-            return None
-        item = self._item_of(m, None)
-        split = self.split_status(t[m.end():].lstrip(_NOTE_SEPARATORS)) if item else None
+        found = self._item_at_start(t, lead=lead)
+        split = self.split_status(t[found[1]:].lstrip(_NOTE_SEPARATORS)) if found else None
         if split is None:
             return None
-        return item, split[0], split[1].strip()
+        return found[0], split[0], split[1].strip()
 
     def split_unit_name(self, args: list[str]) -> tuple[str, list[str]] | None:
         """/checkin_for's arguments: (the unit name — the words before the first one that opens an
         item of the active plan —, the rest); None when no word after the first opens an item."""
         for i in range(1, len(args)):
-            if _ITEM_AT_START.match(_fold(args[i])) and self._item_of(_ITEM_AT_START.match(_fold(args[i])), None):
+            if self._item_at_start(_fold(args[i])):
                 return " ".join(args[:i]), args[i:]
         return None
 
@@ -192,12 +205,11 @@ class CheckinService:
         text = " ".join(args)
         parsed = self.parse_checkin_text(text)
         if parsed is None:
-            m = _ITEM_AT_START.match(_fold(text).strip())
-            if not m or not text.strip():
+            t = _fold(text).strip()
+            found = self._item_at_start(t)
+            if found is None:
                 raise BadInput("oneline_usage" if len(args) < 2 else "bad_item")
-            if self._item_of(m, None) is None:
-                raise BadInput("bad_item")
-            raise BadInput("bad_status" if _fold(text).strip()[m.end():].strip() else "oneline_usage")
+            raise BadInput("bad_status" if t[found[1]:].strip() else "oneline_usage")
         item, status, note = parsed
         if len(note) > MAX_NOTE:
             raise BadInput(f"long_note_oneline:{len(note)}")

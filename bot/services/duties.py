@@ -173,6 +173,8 @@ def resolve_item_ref(ref, items: Sequence[tuple[str, str]]) -> list[str]:  # noq
     items; ``（二）广泛营造…`` / ``3、…`` / a bare title by the title (the best title match, when it
     is clear); [] when nothing matches."""
     ids = [i for i, _ in items]
+    if ref.number is not None and str(ref.number) in ids:  # a lone 4 naming a section that is one item
+        return [str(ref.number)]
     key = ref.key
     if key is not None and "." in key:
         if key in ids:

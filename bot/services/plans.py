@@ -121,8 +121,13 @@ class PlanDraft:
 
 
 def _items_of(doc: dict) -> tuple[list[tuple[str, str, str]], list[Item]]:
-    sections = [(c["id"], c["label"], c["title"]) for c in doc["clauses"] if c["kind"] == "section"]
-    items = [Item(c["id"], c["title"], c["label"]) for c in doc["clauses"] if c["kind"] == "item"]
+    """(sections as (id, label, title), items) of a stored clause tree, in document order. A
+    section without items is itself one item (id ``'4'``): the work it describes is checked in,
+    assigned and counted like any other."""
+    clauses = doc["clauses"]
+    sections = [(c["id"], c["label"], c["title"]) for c in clauses if c["kind"] == "section"]
+    items = [Item(c["id"], c["title"], c["label"]) for c in clauses
+             if c["kind"] == "item" or (c["kind"] == "section" and not c.get("children"))]
     return sections, items
 
 

@@ -45,8 +45,13 @@ def plan_preview_lines(draft, *, item_limit: int | None = None) -> list[str]:  #
         by_section.setdefault(it.id.split(".")[0], []).append(it)
     shown = 0
     for sid, label, title in draft.sections:
-        lines.append(f"{label}、{title}" + ("（本部分无分项）" if sid not in by_section else ""))
-        for it in by_section.get(sid, []):
+        own = by_section.get(sid, [])
+        if [i.id for i in own] == [sid]:  # a section without items is one item itself
+            lines.append(f"{label}、{title}（本部分无分项，整部分作为事项 {sid} 填报）")
+            shown += 1
+            continue
+        lines.append(f"{label}、{title}")
+        for it in own:
             if item_limit is not None and shown >= item_limit:
                 continue
             lines.append(f"  {it.id} {it.title}")
