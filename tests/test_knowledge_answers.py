@@ -239,3 +239,16 @@ def test_document_questions_are_not_taken_for_questions_about_the_bot(question):
     """Words like 注册, 加入, 过期, 期限, 报告…情况 belong to the document's topics too: only a
     question about reporting to the office, its deadline or joining one's unit is about the bot."""
     assert intents.detect(question) is None
+
+
+@pytest.mark.parametrize(("question", "year", "rest"), [
+    ("2020年3.3", 2020, "3.3"),                       # an item of the 2020 plan, not 3 March
+    ("2020 3.3", 2020, "3.3"),
+    ("二0二0年的要点第一部分", 2020, "第一部分"),         # digits mixed as people type them
+    ("去年的要点里成渝双城经济圈", 2025, "成渝双城经济圈"),  # relative to this year
+    ("今年的要点第一部分", 2026, "第一部分"),
+    ("2020年3月的活动", None, "2020年3月的活动"),         # a date
+    ("去年的光荣牌", None, "去年的光荣牌"),               # no plan named
+])
+def test_years_as_people_name_them(question, year, rest):
+    assert find_year(question, this_year=2026) == (year, rest)

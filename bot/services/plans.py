@@ -303,7 +303,7 @@ class PlanService:
         "in the 2020 plan"), else the active plan."""
         from knowledge import find_year
 
-        year, rest = find_year(question)
+        year, rest = find_year(question, this_year=self.clock.now().year)
         active = self.active()
         if year is None or year == active.year:
             return Route(active, question)
