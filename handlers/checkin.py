@@ -339,11 +339,11 @@ async def checkin_for(update: Update, context: BotContext) -> None:
     c = svc.record_for(unit_id=unit.id, admin_id=update.effective_user.id, admin_name=admin,
                        item_id=item, status=status, note=note)
     title = svc.title(item, c.plan_id)
-    await reply(update, texts.recorded_for(unit.name, item, title, status, c.period, note, admin))
     s = context.services
     members = s.roster.members_by_unit().get(unit.id, [])
-    await push_many(context.bot, [m.chat_id for m in members],
-                    texts.proxy_notice(unit.name, item, title, status, c.period, admin), s.roster, s.pacer)
+    told, _ = await push_many(context.bot, [m.chat_id for m in members],
+                              texts.proxy_notice(unit.name, item, title, status, c.period, admin), s.roster, s.pacer)
+    await reply(update, texts.recorded_for(unit.name, item, title, status, c.period, note, admin, told))
 
 
 @canceller

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from telegram import InputFile, Update
 from telegram.ext import Application, CommandHandler
@@ -58,7 +59,13 @@ async def remind_missing(update: Update, context: BotContext) -> None:
     """/remind_missing [period]: push a reminder to every member of every unit that has not reported."""
     svc = context.services.checkins
     period = _period(context, args_text(update)) or svc.period_now()
-    units, _ = svc.missing_recipients(period)
+    now = context.services.clock.now()
+    last = context.bot_data.setdefault("remind_missing_at", {}).get(period)
+    if last is not None and now - last < REMIND_AGAIN_AFTER:  # a second press, not a second round of 催办
+        await reply(update, texts.remind_missing_recently(period, now - last, REMIND_AGAIN_AFTER))
+        return
+    context.bot_data["remind_missing_at"][period] = now
+    units = svc.progress(period).missing
     due = deadline_of(period, context.settings.checkin_deadline_day, context.settings.tz)
     deadline, overdue = texts.when(due, context.settings.tz), context.services.clock.now() > due
     people = failed = 0
@@ -74,6 +81,9 @@ async def remind_missing(update: Update, context: BotContext) -> None:
         people, failed = people + ok, failed + bad
         reminded.append(unit.name)
     await reply(update, texts.remind_missing_result(period, reminded, people, failed, unbound))
+
+
+REMIND_AGAIN_AFTER = timedelta(minutes=10)  # /remind_missing of one period, twice within this: once
 
 
 def register(app: Application) -> None:

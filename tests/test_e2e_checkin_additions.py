@@ -233,3 +233,19 @@ def test_what_time_is_an_event(emu, bot):
     say(emu, ADMIN, "/event_add 2027-01-20 09:30 联络员培训会", contains="联络员培训会")
     r = say(emu, 7, "联络员培训会几点开始", contains="联络员培训会")
     assert "09:30" in r.plain
+
+
+def test_remind_missing_twice_in_a_row_pushes_once(emu, bot):
+    bind(emu, 7, "龙城镇")
+    say(emu, ADMIN, "/remind_missing", contains="催办")
+    emu.wait_for(chat_id=7, contains="尚未填报")
+    mark = emu.mark()
+    again = say(emu, ADMIN, "/remind_missing", contains="刚刚")
+    assert "没有重复发送" in again.plain
+    assert not emu.replies(mark, chat_id=7)
+
+
+def test_checkin_for_a_unit_nobody_is_bound_to_says_nobody_was_told(emu, bot):
+    say(emu, ADMIN, "/invite 三合街道", contains="start=")
+    r = say(emu, ADMIN, "/checkin_for 三合街道 1.1 己完成 电话报送", contains="已代填")
+    assert "没有人收到通知" in r.plain and "已完成" in r.plain

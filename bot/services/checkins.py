@@ -27,13 +27,13 @@ MAX_EVIDENCE = 5  # photos / documents per check-in (SPEC "Check-ins (additions)
 # everyday words for the three statuses, compared after NFKC, lower case, spaces and final
 # punctuation removed; 未完成 / 没做完 are deliberately absent (not started, or under way?)
 _STATUS_WORDS = {
-    "未开始": ("未开始", "没开始", "还没开始", "还未开始", "尚未开始", "没有开始", "还没有开始", "未启动", "没启动",
+    "未开始": ("未开始", "末开始", "没开始", "还没开始", "还未开始", "尚未开始", "没有开始", "还没有开始", "未启动", "没启动",
              "还没启动", "尚未启动", "未开展", "尚未开展", "还没开展", "没动", "还没动", "还没做", "未做", "todo",
              "notstarted", "⭕"),
     "进行中": ("进行中", "正在进行", "在进行", "进行", "正在做", "在做", "推进中", "正在推进", "在推进", "在办",
              "正在办", "办理中", "正在办理", "开展中", "正在开展", "实施中", "正在实施", "落实中", "doing",
              "inprogress", "ongoing", "wip", "⏳"),
-    "已完成": ("已完成", "完成", "完成了", "已经完成", "已经完成了", "全部完成", "做完了", "做完", "已做完", "干完了",
+    "已完成": ("已完成", "己完成", "以完成", "完成", "完成了", "已经完成", "已经完成了", "全部完成", "做完了", "做完", "已做完", "干完了",
              "办完了", "已办完", "办结", "已办结", "办结了", "已结束", "结束了", "搞定", "搞定了", "已落实", "落实了",
              "done", "finished", "complete", "completed", "✅"),
 }
@@ -543,14 +543,6 @@ class CheckinService:
         — what deadline pushes and their digest act on."""
         p = self.progress(period)
         return {uid for uid, items in p.due.items() if items}, {u.id for u in p.missing}
-
-    def missing_recipients(self, period: str | None = None) -> tuple[list[Unit], list[int]]:
-        """Units that have not reported in the period, and their members' chat ids."""
-        p = self.progress(period)
-        ids = {u.id for u in p.missing}
-        with self._session() as s:
-            chats = [m.chat_id for m in s.exec(select(Member)) if m.unit_id in ids]
-        return p.missing, chats
 
     def history(self, period: str | None = None) -> list[tuple[CheckIn, Unit]]:
         with self._session() as s:

@@ -69,10 +69,20 @@ def unknown_unit(name: str) -> str:
     return f"❌ 名册里没有「{esc(clip(name, 40))}」这个单位。发送 /units 查看名册。"
 
 
-def recorded_for(unit: str, item_id: str, title: str, status: str, period: str, note: str, admin: str) -> str:
+def recorded_for(unit: str, item_id: str, title: str, status: str, period: str, note: str, admin: str,
+                 told: int) -> str:
+    """The reply to /checkin_for; ``told``: the unit's members who were sent the notice."""
+    tail = (f"\n已通知该单位的 {told} 位联络员。" if told
+            else "\n该单位还没有绑定联络员，没有人收到通知（可用 /invite 生成邀请链接）。")
     return (f"✅ 已代填（{esc(admin)}）：<b>{esc(unit)}</b> {esc(item_id)} {esc(title)} — "
             f"{STATUS_ICON.get(status, '')}{esc(status)}（{esc(period)} 期）"
-            + (f"\n说明：{esc(note)}" if note else "") + "\n该单位的联络员已收到通知。")
+            + (f"\n说明：{esc(note)}" if note else "") + tail)
+
+
+def remind_missing_recently(period: str, ago, wait) -> str:  # noqa: ANN001 - timedeltas
+    minutes = max(1, int(ago.total_seconds() // 60))
+    return (f"刚刚（{minutes} 分钟前）已经催办过 {esc(period)} 期未填报的单位，这次没有重复发送。"
+            f"如需再次催办，请 {int(wait.total_seconds() // 60)} 分钟后再发送 /remind_missing。")
 
 
 def proxy_notice(unit: str, item_id: str, title: str, status: str, period: str, admin: str) -> str:
