@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 import warnings
 
 from telegram import InlineKeyboardMarkup, Update
@@ -24,7 +25,14 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import texts
 from bot.context import BotContext
@@ -55,6 +63,9 @@ CHAT_GAP = 1.05  # s between two messages to one chat (Telegram: about one per s
 # flight (1 below 40 ms); this caps it: 25/s holds up to 200 ms per call, and a kill -9 can
 # leave at most this many "maybe delivered" messages to be resent.
 MAX_IN_FLIGHT = 5
+# a /broadcast message at least this long (UTF-16 units; Telegram's limit is 4,096) may continue
+# in the next message(s) the admin's app sends within CONTINUE_WINDOW seconds
+CONTINUED_AT, CONTINUE_WINDOW = 3900, 10.0
 _DATA = re.compile(r"^bc:(ok|no|a|ul|u|f):(\d{1,12})(?::([a-z_]{1,12}|\d{1,12}))?$")
 
 
@@ -132,6 +143,22 @@ async def compose(update: Update, context: BotContext) -> None:
     services = context.services
     b = services.broadcasts.create_draft(text=text, created_by=update.effective_user.id,
                                          admin_chat_id=update.effective_chat.id)
+    _expect_more(context, update, b.id)
+    await _send_preview(update, context, b)
+
+
+def _expect_more(context: BotContext, update: Update, broadcast_id: int) -> None:
+    """A message this long was probably cut by the admin's Telegram app, which sends the rest as
+    the next message(s) at once: for a few seconds, plain text from this chat continues the draft."""
+    if texts.utf16_len(update.effective_message.text or "") >= CONTINUED_AT:
+        context.chat_data["bc_more"] = (broadcast_id, time.monotonic() + CONTINUE_WINDOW)
+    else:
+        context.chat_data.pop("bc_more", None)
+
+
+async def _send_preview(update: Update, context: BotContext, b: Broadcast) -> None:
+    """Send the preview (a long text's parts first) and remember it as the draft's preview."""
+    services = context.services
     preview, before = _preview(services, b)
     for part in before:  # a long text: its parts first, one second apart (per-chat limit)
         await update.effective_chat.send_message(part)
@@ -139,6 +166,28 @@ async def compose(update: Update, context: BotContext) -> None:
     msg = await reply(update, preview, _preview_markup(services, b))
     if msg is not None:
         services.broadcasts.attach_preview(b.id, msg.message_id)
+
+
+async def continuation(update: Update, context: BotContext) -> None:
+    """Group -5: the rest of a long /broadcast text, sent by the admin's app as the next message,
+    joins the draft (a new preview replaces the cut one); anything else goes on as usual."""
+    pending = context.chat_data.get("bc_more")
+    if pending is None or time.monotonic() > pending[1] or not context.is_admin(update.effective_user.id):
+        return
+    old = context.services.broadcasts.get(pending[0])
+    try:
+        b = context.services.broadcasts.append_text(broadcast_id=pending[0], chat_id=update.effective_chat.id,
+                                                   more=update.effective_message.text or "")
+    except BroadcastRefused:
+        context.chat_data.pop("bc_more", None)
+        return
+    if old is not None and old.preview_message_id is not None:
+        with contextlib.suppress(TelegramError):  # the cut preview: its buttons would send half a notice
+            await context.bot.edit_message_text(texts.BC_CONTINUED, chat_id=update.effective_chat.id,
+                                                message_id=old.preview_message_id)
+    _expect_more(context, update, b.id)
+    await _send_preview(update, context, b)
+    raise ApplicationHandlerStop
 
 
 @admin_only
@@ -303,6 +352,8 @@ def register(app: Application):  # noqa: ANN201
     """Handlers now; the returned hook (run once services exist) resumes unfinished broadcasts
     and starts the sender."""
     app.add_handler(CommandHandler("broadcast", compose))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+                                   & ~filters.UpdateType.EDITED, continuation), group=-5)
     app.add_handler(CommandHandler("broadcasts", history))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^bc:"))
 

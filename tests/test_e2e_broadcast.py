@@ -218,3 +218,19 @@ def test_kill9_mid_broadcast_resumes_without_loss(emu, db_url, tmp_path, latency
     with Session(engine) as s:
         assert Counter(r.status for r in s.exec(select(BroadcastDelivery))) == Counter({"sent": N})
     engine.dispose()
+
+
+def test_a_notice_the_admins_app_sends_in_two_messages_is_one_broadcast(emu, bot):
+    """Telegram apps cut a message over 4,096 characters into several: the rest joins the draft and
+    the new preview covers the whole notice (the cut preview's buttons are gone)."""
+    bind(emu, 7, "龙城镇")
+    notice = "各乡镇（街道）、各成员单位：\n" + "请按时报送双拥工作进度。" * 380 + "\n【完】"
+    assert len(notice) > 4096
+    emu.user_message(ADMIN, "/broadcast " + notice, split=True)
+    emu.wait_idle(quiet=1.5, timeout=20)
+    preview = emu.last_with_buttons(ADMIN)
+    assert "群发预览" in preview.plain and not any("光荣" in m.plain for m in emu.to(ADMIN))  # no answer to a part
+    emu.press(ADMIN, preview, preview.button("确认")[1])
+    emu.wait_for(chat_id=ADMIN, contains="群发完成", timeout=30)
+    got = "".join(m.plain for m in emu.to(7) if "县双拥办通知" in m.plain or "请按时报送" in m.plain)
+    assert "【完】" in got and got.count("请按时报送双拥工作进度。") == 380

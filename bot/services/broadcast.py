@@ -185,6 +185,18 @@ class BroadcastService:
             s.commit()
             return b
 
+    def append_text(self, *, broadcast_id: int, chat_id: int, more: str) -> Broadcast:
+        """Add ``more`` to a draft's text, as it continues: the rest of a long notice that the
+        admin's Telegram app sent as a next message (clients cut text over 4,096 characters, often
+        mid-sentence, so nothing is put between the two). Raises BroadcastRefused when the draft
+        is no longer a draft of this chat."""
+        with self._session() as s:
+            b = self._draft_for(s, broadcast_id, chat_id, None)
+            b.text = b.text + more
+            s.add(b)
+            s.commit()
+            return b
+
     def cancel(self, *, broadcast_id: int, chat_id: int, message_id: int | None) -> Broadcast:
         with self._session() as s:
             b = self._draft_for(s, broadcast_id, chat_id, message_id)

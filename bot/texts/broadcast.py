@@ -31,6 +31,7 @@ BC_REFUSED = {
 BC_AUDIENCE_SAME = "收件范围没有变化。"
 BC_STARTED = "已确认，开始发送。"
 BC_CANCELLED = "🚫 已取消这条群发，没有发送任何消息。"
+BC_CONTINUED = "（内容较长，Telegram 分成了几条发来：已合并，请看下方完整的新预览。）"
 
 
 def bc_audience(audience: str, unit_name: str | None = None) -> str:

@@ -59,6 +59,11 @@ def _u16(s: str) -> int:
     return len(s.encode("utf-16-le")) // 2
 
 
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram counts a message's 4,096."""
+    return _u16(text)
+
+
 def split(text: str, limit: int = LIMIT) -> list[str]:
     """Split HTML into messages of at most ``limit`` UTF-16 units (raw length bounds the visible
     length), at line breaks where possible, never inside a tag or entity; tags open at a cut are
