@@ -45,7 +45,27 @@ async def invite(update: Update, context: BotContext) -> None:
     if not text:
         await reply(update, texts.INVITE_USAGE)
         return
+    similar = context.services.roster.lookalikes(text)
+    if similar:  # probably a typo of a unit the roster has: a new unit only after 确认
+        action = context.services.pending.create(kind="invite_new", admin_id=_uid(update),
+                                                  chat_id=update.effective_chat.id, payload={"text": text})
+        await reply(update, texts.invite_lookalikes(similar), confirm_markup(action, ok=texts.CREATE_ANYWAY))
+        return
     results = context.services.roster.create_invites(text=text, created_by=_uid(update))
+    await _reply_links(update, context, results)
+
+
+async def confirm_invite_new(update: Update, context: BotContext, action: PendingAction) -> None:
+    """「仍然新建」 after the lookalike warning: the units and invites, in the confirming transaction."""
+    uid, roster = _uid(update), context.services.roster
+    results = await asyncio.to_thread(
+        context.services.pending.confirm, action_id=action.id, token=action.token, user_id=uid,
+        apply=lambda s, payload: roster.create_invites_in(s, text=payload["text"], created_by=uid))
+    await close_preview(update)
+    await _reply_links(update, context, results)
+
+
+async def _reply_links(update: Update, context: BotContext, results) -> None:  # noqa: ANN001
     links = [invite_link(context.bot.username, inv.code) for _, inv, _ in results]
     expires = _expires(context, results[0][1].expires_at)
     if len(results) == 1:
@@ -184,5 +204,6 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("unit_del", unit_del))
     register_route("roster", preview_roster)
     register_confirm("roster_import", confirm_import)
+    register_confirm("invite_new", confirm_invite_new)
     register_confirm("unbind", confirm_unbind)
     register_confirm("unit_del", confirm_unit_del)

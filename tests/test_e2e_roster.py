@@ -303,3 +303,15 @@ def test_the_links_reach_the_admin_even_when_the_workbook_cannot_be_sent(emu, bo
     confirm(emu, preview)
     text = emu.wait_for(chat_id=ADMIN, contains="没能发送")
     assert text.plain.count("start=") == 2 and "龙城镇" in text.plain and "三合街道" in text.plain
+
+
+def test_an_invite_for_a_unit_that_sounds_like_one_in_the_roster_asks_first(emu, bot):
+    say(emu, ADMIN, "/invite 三合街道、龙河镇、县民政局", contains="start=")
+    warn = say(emu, ADMIN, "/invite 三和街道", contains="很像")  # 和 for 合: same sound, a typo
+    assert "三合街道" in warn.plain and "start=" not in warn.plain
+    assert "三和街道" not in say(emu, ADMIN, "/units", contains="单位").plain  # nothing created
+    for typo in ("龙河", "丰都县民政局"):
+        assert "很像" in say(emu, ADMIN, f"/invite {typo}", contains="很像").plain
+    assert "start=" in say(emu, ADMIN, "/invite 龙孔镇", contains="start=").plain  # a real neighbour
+    emu.press(ADMIN, warn, warn.button("仍然新建")[1])  # it really is another unit
+    assert "三和街道" in emu.wait_for(chat_id=ADMIN, contains="start=").plain

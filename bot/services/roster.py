@@ -344,19 +344,52 @@ class RosterService:
             raise RosterError("too_many", n=len(clean), limit=MAX_INVITE_LIST)
         return clean
 
+    def lookalikes(self, text: str) -> dict[str, str]:
+        """The /invite names that would be NEW units although the roster has one that is probably
+        meant: new name -> existing name. A typo that sounds the same (三和街道 for 三合街道: same
+        pinyin, by pypinyin), the same name without its ending (龙河 for 龙河镇) or with the
+        county's name (丰都县民政局 for 县民政局). Real neighbours such as 龙河镇 / 龙孔镇 differ in
+        sound and are not flagged. Empty when every new name is really new. Raises as
+        invite_names does."""
+        from pypinyin import lazy_pinyin
+
+        from bot.services.assignment_table import _county_free
+
+        names = [n for n in self.invite_names(text) if self.find_unit(n) is None]
+        if not names:
+            return {}
+        live = [u.name for u in self.units()]
+        sound = {other: lazy_pinyin(other) for other in live}
+        out: dict[str, str] = {}
+        for name in names:
+            heard = lazy_pinyin(name)
+            for other in live:
+                shorter, longer = sorted((name, other), key=len)
+                if (heard == sound[other] or _county_free(name) == _county_free(other)
+                        or (len(shorter) >= 2 and longer.startswith(shorter) and len(longer) - len(shorter) <= 2)):
+                    out[name] = other
+                    break
+        return out
+
     def create_invites(self, *, text: str, created_by: int) -> list[tuple[Unit, Invite, bool]]:
         """/invite with one name or a list (see :meth:`invite_names`): every unit created if new,
         with a fresh invite, in one transaction. Returns [(unit, invite, new)] in the given order."""
+        with self._session() as s:
+            out = self.create_invites_in(s, text=text, created_by=created_by)
+            s.commit()
+        return out
+
+    def create_invites_in(self, s: Session, *, text: str, created_by: int) -> list[tuple[Unit, Invite, bool]]:
+        """``create_invites`` inside the caller's transaction (a confirmed preview's)."""
         names = self.invite_names(text)
         now = self.clock.now()
         out = []
-        with self._session() as s:
-            for name in names:
-                unit, created = self._get_or_create(s, name, None, now)
-                invite = self._new_invite(unit.id, created_by, now)  # type: ignore[arg-type]
-                s.add(invite)
-                out.append((unit, invite, created))
-            s.commit()
+        for name in names:
+            unit, created = self._get_or_create(s, name, None, now)
+            invite = self._new_invite(unit.id, created_by, now)  # type: ignore[arg-type]
+            s.add(invite)
+            s.flush()
+            out.append((unit, invite, created))
         return out
 
     def _usable(self, s: Session, code: str) -> tuple[Invite, Unit]:

@@ -259,3 +259,14 @@ def invite_links_fallback(links: Sequence, expires: str) -> str:  # noqa: ANN001
     lines = [f"邀请链接表没能发送，下面是同样的 {len(links)} 个链接（每个仅限一人使用，{esc(expires)} 前有效）："]
     lines += [f"<b>{esc(name)}</b>\n{esc(link)}" for name, link in links]
     return "\n".join(lines)
+
+
+CREATE_ANYWAY = "仍然新建"
+
+
+def invite_lookalikes(similar: dict) -> str:  # noqa: ANN001 - new name -> existing name
+    """/invite names that look like units the roster has: nothing created until 「仍然新建」."""
+    pairs = "\n".join(f"「{esc(new)}」 很像名册里的 「{esc(old)}」" for new, old in similar.items())
+    first_old = next(iter(similar.values()))
+    return ("⚠️ 没有新建单位：\n" + pairs + "\n\n如果写错了，请用名册里的名称重新发送，例如 "
+            f"<code>/invite {esc(first_old)}</code>；如果确实是另一个单位，点「仍然新建」。")
