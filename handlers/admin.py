@@ -47,7 +47,7 @@ async def invite(update: Update, context: BotContext) -> None:
         return
     similar = context.services.roster.lookalikes(text)
     if similar:  # probably a typo of a unit the roster has: a new unit only after 确认
-        action = context.services.pending.create(kind="invite_new", admin_id=_uid(update),
+        action = context.services.pending.create(kind="invite_new", admin_id=_uid(update), supersede=False,
                                                   chat_id=update.effective_chat.id, payload={"text": text})
         await reply(update, texts.invite_lookalikes(similar), confirm_markup(action, ok=texts.CREATE_ANYWAY))
         return
