@@ -5,8 +5,9 @@ A module that previews something registers what 确认 does for its kind::
     register_confirm("roster_import", confirm_import)   # async def confirm_import(update, context, action)
 
 and sends its preview with ``confirm_markup(action)``. Button data: ``pa:ok:<id>:<token>`` and
-``pa:no:<id>:<token>`` (≤ 40 bytes). This module checks the press (admin, private chat, the preview
-still pending, unexpired and the newest of its kind), answers 取消 itself, and hands 确认 to the
+``pa:no:<id>:<token>`` (≤ 40 bytes). This module checks the press (an admin, the preview still
+pending, unexpired and — unless its kind allows several — the newest of its kind; private chats
+only through the group guard, handlers/lifecycle/private.py), answers 取消 itself, and hands 确认 to the
 kind's function, which applies the payload through ``context.services.pending.confirm(...)`` so
 that the data change and "done" commit together. A press that comes too late (twice, after
 expiry, on an older preview, after a restart that lost nothing) changes nothing and says why.

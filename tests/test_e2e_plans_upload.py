@@ -48,7 +48,7 @@ def test_upload_preview_then_enable(emu, bot):
     assert "乡村振兴" in say(emu, 8, "/checkin 四 进行中 结对帮扶", contains="已记录").plain
     assert "整部分" not in say(emu, ADMIN, "/assign 4 乡镇", contains="已设置").plain
     listing = say(emu, ADMIN, "/plans", contains="工作要点")
-    assert listing.plain.index("✅ 2026年") >= 0
+    assert "✅ 2026年" in listing.plain and "▫️ 2020年" in listing.plain
     assert not emu.rejected
 
 

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from bot.clock import FakeClock
-from bot.errors import PlanError
+from bot.errors import BadInput, PlanError
 from bot.services.checkins import CheckinService
 from bot.services.duties import DutyService
 from bot.services.plans import PlanService, draft_from_paragraphs
@@ -66,7 +66,7 @@ def test_a_new_year_switch_and_back_loses_nothing(svc, clock):
     assert not new.active and plans.active().id == seed.id  # nothing changes until it is activated
     plans.activate(new.id)
     assert plans.active().year == 2026 and plans.kb().title.startswith("2026年石柱")
-    with pytest.raises(Exception):  # noqa: B017 - 4.3 does not exist in 2026's plan (4 has no items)
+    with pytest.raises(BadInput, match="bad_item"):  # 4.3 does not exist in 2026's plan (4 has no items)
         checkins.record(user_id=7, item_id="4.3", status="已完成", note="")
     clock.advance(timedelta(days=15))  # next period
     fresh = checkins.record(user_id=7, item_id="6.3", status="进行中", note="")

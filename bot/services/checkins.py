@@ -551,9 +551,5 @@ class CheckinService:
                 q = q.where(CheckIn.period == period)
             return list(s.exec(q.order_by(col(CheckIn.period), col(Unit.name), col(CheckIn.id))).all())
 
-    def periods(self) -> list[str]:
-        with self._session() as s:
-            return sorted(set(s.exec(select(CheckIn.period).distinct()).all()))
-
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.tz)

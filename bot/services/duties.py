@@ -121,9 +121,6 @@ class DutyService:
         mine = [i for i in item_ids if i in duties and duties[i].covers(unit)]
         return mine + [i for i in item_ids if i not in mine]
 
-    def assigned_to(self, plan_id: int, unit: Unit) -> set[str]:
-        """Items explicitly assigned to the unit (by kind or by name)."""
-        return {i for i, d in self.duties(plan_id).items() if d.covers(unit)}
 
 
 # --- 任务分解表 and /assign: references resolved against a plan ---------------------------------

@@ -178,17 +178,13 @@ def shipped_plan_values() -> dict:
 
 
 class PlanService:
-    """Stores plans and answers which one is active; one built KnowledgeBase per plan, cached.
-
-    ``kb_factory`` turns a ParsedDocument into a KnowledgeBase (tests may pass a cheaper one)."""
+    """Stores plans and answers which one is active; one built KnowledgeBase per plan, cached."""
 
     def __init__(self, engine: Engine, clock: Clock, *, refresh_seconds: float = 5.0,
-                 kb_factory: Callable[[ParsedDocument], KnowledgeBase] | None = None,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.engine = engine
         self.clock = clock
         self.refresh_seconds = refresh_seconds
-        self._kb_factory = kb_factory
         self._monotonic = monotonic
         self._views: dict[int, PlanView] = {}
         self._docs: dict[int, dict] = {}
@@ -294,7 +290,7 @@ class PlanService:
                 from knowledge.parser import ParsedDocument
 
                 parsed = ParsedDocument.from_dict(doc)
-                kb = self._kb_factory(parsed) if self._kb_factory else KnowledgeBase.from_document(parsed)
+                kb = KnowledgeBase.from_document(parsed)
                 self._kbs[pid] = kb
         return kb
 

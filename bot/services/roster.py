@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, func, select
 
 from bot.clock import Clock
-from bot.errors import BadInput, InviteInvalid, RosterError
+from bot.errors import InviteInvalid, RosterError
 from bot.models import Chat, CheckIn, CheckinDraft, Invite, Member, Unanswered, Unit
 from bot.services.intake import Table
 from bot.services.unit_names import (
@@ -193,8 +193,8 @@ class RosterService:
         return unit
 
     # --- chat activity and migration (Telegram lifecycle; see handlers/lifecycle/membership.py) ---
-    # s a chat's known state is trusted before the database is asked again (another process may
-    # have marked it inactive meanwhile)
+    # seconds a chat's known state is trusted before the database is asked again (another process
+    # may have marked it inactive meanwhile)
     SEEN_TTL = 300.0
 
     def set_active(self, chat_id: int, active: bool) -> bool:
@@ -299,20 +299,8 @@ class RosterService:
         return unit, False
 
     def create_invite(self, *, unit_name: str, created_by: int) -> tuple[Unit, Invite, bool]:
-        """Create the unit if new and a fresh single-use invite for it. Returns (unit, invite, new).
-        Raises BadInput('empty_unit' | 'long_unit')."""
-        name = clean_unit_name(unit_name)
-        if not name:
-            raise BadInput("empty_unit")
-        if len(name) > MAX_UNIT_NAME:
-            raise BadInput("long_unit")
-        now = self.clock.now()
-        with self._session() as s:
-            unit, created = self._get_or_create(s, name, None, now)
-            invite = self._new_invite(unit.id, created_by, now)  # type: ignore[arg-type]
-            s.add(invite)
-            s.commit()
-            return unit, invite, created
+        """One unit's invite: ``create_invites`` with a single name. Returns (unit, invite, new)."""
+        return self.create_invites(text=unit_name, created_by=created_by)[0]
 
     def invite_names(self, text: str) -> list[str]:
         """The unit names of an /invite argument: one per line or separated by 、，,；;. An entry

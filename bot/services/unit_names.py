@@ -3,7 +3,7 @@
 Every place that takes a unit name from a person — ``/invite``, the roster import, ``/unit_rename``,
 ``/unbind``, ``/revoke``, ``/unit_del``, the 任务分解表 — passes it through :func:`clean_unit_name`
 before storing or comparing it, so 「龙城镇」, 「龙城镇\\u200b」, 「龙城镇 」 and full-width variants are one
-unit. Stored names are already clean (migration 0006 cleaned the older ones), so a lookup is an
+unit. Stored names are already clean (migration 0009 cleaned the older ones), so a lookup is an
 equality test on the cleaned text. Telegram-free.
 """
 

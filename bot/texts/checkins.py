@@ -180,26 +180,11 @@ def remind_missing_push(period: str, unit: str, deadline: str, overdue: bool = F
             f"请于 {esc(deadline)} 前发送 /checkin 完成填报。")
 
 
-def remind_missing_report(units: int, people: int, failed: int, period: str, names: Sequence[str]) -> str:
-    if units == 0:
-        return f"{esc(period)} 期所有单位都已填报，无需催办。👍"
-    text = (f"已催办 {esc(period)} 期未填报的 {units} 个单位，共提醒 {people} 人"
-            + (f"（{failed} 人发送失败）" if failed else "") + "。\n" + "、".join(esc(n) for n in names))
-    unbound = ""
-    if people == 0:
-        unbound = "\n注意：这些单位还没有绑定联络员，请先用 /invite 生成邀请链接。"
-    return text + unbound
-
-
 def export_caption(n: int) -> str:
     return f"📊 双拥工作进度台账：共 {n} 条填报（明细表 + 汇总表）。"
 
 
 CHART_CAPTION = "📈 双拥工作要点进度图（✅已完成 ⏳进行中 ⭕未开始）"
-
-
-def no_data(period: str) -> str:
-    return f"{esc(period)} 期还没有任何填报。"
 
 
 def bad_period(kind: str) -> str:

@@ -125,7 +125,6 @@ GENERIC_ERROR = "抱歉，处理您的消息时出了点问题，已记录下来
 ADMIN_ONLY = "⛔ 这个命令仅限县双拥办管理员使用。"
 CANCELLED = "已取消。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。"
-GROUP_HINT = "在群里请 @我 提问，或私聊我。"
 UNSUPPORTED_MEDIA = ("我只能读文字消息，请用文字提问。\n"
                      "如果这是填报进度的佐证照片或文件：请先发送 /checkin，选好事项和状态，到写说明的一步再发送。")
 

@@ -68,8 +68,6 @@ def error_text(exc: AppError, *, item_ids: Sequence[str] = (), tz=None) -> str: 
     if isinstance(exc, BadInput):
         key = exc.message
         simple = {
-            "empty_unit": "请写上单位名称，例如：<code>/invite 龙城镇</code>",
-            "long_unit": "单位名称太长了（最多60字）。",
             "bad_status": bad_status(),
             "no_draft": "当前没有进行中的填报，请发送 /checkin 开始。",
             "stale_step": STALE_BUTTON,

@@ -81,7 +81,6 @@ def plan_enabled(year: int, title: str, items: int) -> str:
 
 
 PLAN_UPLOAD_CANCELLED = "已取消，工作要点没有任何改变。"
-PLAN_STALE = "这个预览已失效（已经启用、已取消或已过期），没有做任何改变。请重新发送文件。"
 
 
 def plan_switch_confirm(year: int, title: str, active_year: int) -> str:

@@ -79,11 +79,6 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     async def shutdown(self) -> None:
         """Nothing to close."""
 
-    @property
-    def queued_chats(self) -> int:
-        """Chats with at least one update admitted and not finished (for tests and benchmarks)."""
-        return len(self._tails)
-
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Gate, then wait for the chat's previous update, then run with a worker slot."""
         sender = sender_key(update)
