@@ -1,0 +1,210 @@
+"""The kinds of question issue 13 still misses, with our own examples of each kind (written before
+the fixes, on the 2020 plan and on another county's 2026 plan): questions about the whole
+document, questions that share only an everyday word or a place with it, English paraphrases,
+colloquial and dialect wording, a one-character typo, the document's general approach.
+
+The independent sets (tests/data/set4/ and the earlier ones) are measured by
+benchmarks/accuracy.py, not here."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from knowledge import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data"
+DOC_2026 = DATA / "docs" / "2026-shizhu-workpoints.txt"
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.load()
+
+
+@pytest.fixture(scope="module")
+def kb26() -> KnowledgeBase:
+    return KnowledgeBase.load(DOC_2026)
+
+
+def ids(kb, q):
+    return [h.clause.id for h in kb.ask(q).hits]
+
+
+def _check(kb, q, expect):
+    """Top-1 in ``expect`` (a clause id or a tuple of acceptable ids)."""
+    got = ids(kb, q)
+    want = (expect,) if isinstance(expect, str) else expect
+    assert got and got[0] in want, (q, want, got)
+
+
+# --- 1. the whole document: its outline, every section of it ----------------------------------
+
+OVERVIEW = ["这份文件分成哪几块", "文件的整体结构是怎样的", "要点总共几个部分", "把目录列出来", "给我看下提纲",
+            "全文大纲", "今年的重点任务有哪些", "这个通知讲了哪些内容", "整篇文件说了什么", "简单概括一下全文",
+            "文件有几章", "文件的主要框架", "有哪几项主要工作", "what's in this document",
+            "give me a summary of the plan", "list all the sections", "what are the main tasks",
+            "show me the table of contents", "structure of the document"]
+
+
+@pytest.mark.parametrize("q", OVERVIEW)
+def test_whole_document_questions_get_every_section(kb, kb26, q):
+    for k in (kb, kb26):
+        a = k.ask(q)
+        assert a.kind == "overview", (q, a.kind, ids(k, q))
+        assert [h.clause.id for h in a.hits] == [c.id for c in k.sections()]
+
+
+@pytest.mark.parametrize("q,kind,cid", [
+    ("第二部分讲了什么", "structural", "2"), ("文件是谁发的", "content", "header"),
+    ("这份文件的文号", "content", "header"), ("光荣牌的内容", "content", "1.2"),
+    ("总体要求是什么", "content", "preamble"), ("第三部分有哪些内容", "structural", "3"),
+])
+def test_a_question_about_one_part_is_not_an_overview(kb, q, kind, cid):
+    a = kb.ask(q)
+    assert a.kind == kind and a.hits[0].clause.id == cid, (q, a.kind, ids(kb, q))
+
+
+def test_an_overview_is_never_cut_short(kb26):
+    """Six sections, asked with a small limit: all six (the limit is for clauses found by content)."""
+    a = kb26.ask("文件分为几个部分", limit=1)
+    assert [h.clause.id for h in a.hits] == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_cli_json_overview_lists_every_section():
+    p = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "--doc", str(DOC_2026), "全文大纲"],
+                       cwd=ROOT, capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr.decode("utf-8", "replace")
+    d = json.loads(p.stdout)
+    assert [r["id"] for r in d["results"]] == ["1", "2", "3", "4", "5", "6"]
+
+
+# --- 2. a question that shares only an everyday word or a place with the document ----------------
+
+OFFTOPIC_2020 = ["丰都哪里有好吃的火锅", "重庆今天下雨吗", "从丰都去万州坐什么车", "社保卡丢了怎么补办",
+                 "孩子发烧去哪个医院", "驾照到期怎么换", "房贷利率是多少", "电费在哪里交", "县医院挂号电话多少",
+                 "丰都县城哪里停车方便", "手机话费怎么充值", "哪里可以办身份证", "火车站几点发车",
+                 "电影院今天放什么电影", "公交卡怎么充值"]
+OFFTOPIC_2026 = ["石柱今天多少度", "西沱古镇怎么去", "黄连多少钱一斤", "石柱到重庆的汽车票", "县城哪里有好吃的", "医院挂号要带什么", "社保卡丢了怎么补办"]
+
+
+@pytest.mark.parametrize("q", OFFTOPIC_2020)
+def test_offtopic_2020(kb, q):
+    assert ids(kb, q) == [], q
+
+
+@pytest.mark.parametrize("q", OFFTOPIC_2026)
+def test_offtopic_2026(kb26, q):
+    assert ids(kb26, q) == [], q
+
+
+@pytest.mark.parametrize("q,cid", [
+    ("医院有没有军人优先窗口", "1.2"), ("火车站的军人专用通道", "1.2"), ("高铁上播放双拥宣传片", "1.3"),
+    ("丰都驻军参与地质灾害抢险", "3.4"), ("双拥网站", "1.3"), ("优抚对象住房保障", "3.3"),
+    ("重庆市的脱贫攻坚方案", "3.1"),
+])
+def test_everyday_words_or_places_beside_a_topic_still_answer_2020(kb, q, cid):
+    _check(kb, q, cid)
+
+
+@pytest.mark.parametrize("q,cid", [
+    ("景区门票对军人减免吗", "3.3"), ("黄水景区军人免门票吗", "3.3"), ("退役军人看病有优待吗", ("3.2", "3.3")),
+    ("退役军人创业贷款贴息", "4"), ("车站的双拥公益广告", "1.1"),
+])
+def test_everyday_words_or_places_beside_a_topic_still_answer_2026(kb26, q, cid):
+    _check(kb26, q, cid)
+
+
+# --- 3. English paraphrases reach Chinese clauses ------------------------------------------------
+
+@pytest.mark.parametrize("q,cid", [
+    ("military-civilian joint drills", "2.1"),
+    ("troops taking part in rural road and water conservancy projects", "3.2"),
+    ("soldiers' children going to school", "2.2"),
+    ("hanging honor plaques for veterans' families", "1.2"),
+    ("setting up priority windows for servicemen in hospitals", "1.2"),
+    ("double support publicity videos in cinemas", "1.3"),
+    ("poverty relief by the local garrison", "3.1"),
+    ("anti-terrorism and stability maintenance tasks", "2.1"),
+    ("geological disaster rescue", "3.4"),
+    ("funding and staffing of the double support office", "4.3"),
+    ("helping troops solve practical difficulties", ("2.2", "2.3")),
+    ("epidemic prevention and getting back to production", "2.3"),
+])
+def test_english_paraphrases_2020(kb, q, cid):
+    _check(kb, q, cid)
+
+
+@pytest.mark.parametrize("q,cid", [
+    ("conscription of college graduates", "2.2"),
+    ("militia and civil air defense", "2.2"),
+    ("job fairs for veterans", "3.1"),
+    ("ticket discounts at scenic areas for soldiers", "3.3"),
+    ("pensions and subsidies for entitled groups", "3.2"),
+    ("national defense education in schools", "1.2"),
+    ("visiting the martyrs cemetery", "1.3"),
+    ("standardizing service stations for ex-servicemen in communities", "3.4"),
+    ("quarterly progress reports from member units", "6.2"),
+    ("business training for double support cadres", "6.3"),
+    ("getting ready for the city's inspection of the model county", "5.1"),
+    ("army helps villagers grow specialty crops", "4"),
+    ("training noise disturbing residents", "2.1"),
+])
+def test_english_paraphrases_2026(kb26, q, cid):
+    _check(kb26, q, cid)
+
+
+@pytest.mark.parametrize("q", ["what's the weather tomorrow", "how much is a train ticket to chongqing",
+                               "where can I renew my passport", "best hotpot restaurant in town"])
+def test_english_offtopic(kb, kb26, q):
+    assert ids(kb, q) == [] and ids(kb26, q) == [], q
+
+
+# --- 4. colloquial and dialect wording ------------------------------------------------------------
+
+@pytest.mark.parametrize("q,cid", [
+    ("解放军叔叔帮村里老乡干农活", "3.2"), ("当兵的屋头挂的那个牌牌", "1.2"), ("军娃读书有啥子照顾", "2.2"),
+    ("老兵找活路有人管不", "2.2"), ("发大水了兵哥哥来帮忙不", "3.4"), ("丰都的兵去扶贫", "3.1"),
+])
+def test_colloquial_2020(kb, q, cid):
+    _check(kb, q, cid)
+
+
+@pytest.mark.parametrize("q,cid", [
+    ("兵娃儿上幼儿园有优待没得", "2.3"), ("部队打靶太吵了找哪个", "2.1"), ("老兵回老家搞农家乐有扶持不", "4"),
+    ("大学生去当兵学费咋个办", "2.2"), ("军属去景区耍要门票不", "3.3"), ("退伍兵参加招聘会", "3.1"),
+])
+def test_colloquial_2026(kb26, q, cid):
+    _check(kb26, q, cid)
+
+
+# --- 5. a one-character typo; the document's general approach --------------------------------------
+
+@pytest.mark.parametrize("q,cid", [
+    ("光荣牌悬褂", "1.2"), ("军人依法有先", "1.2"), ("联演连训", "2.1"), ("抢险救炎", "3.4"),
+    ("复工复厂", "2.3"), ("学雷峰小组", "3.2"), ("退役军人安直", "2.2"),
+])
+def test_typos_2020(kb, q, cid):
+    _check(kb, q, cid)
+
+
+@pytest.mark.parametrize("q,cid", [("国访教育日", "1.2"), ("优抚对像抚恤", "3.2"), ("拥军优属墓金", "5.3")])
+def test_typos_2026(kb26, q, cid):
+    _check(kb26, q, cid)
+
+
+@pytest.mark.parametrize("q", ["这份要点的指导方针是什么", "总的思路", "今年双拥工作的总基调是什么",
+                               "文件的总体目标"])
+def test_general_approach_is_the_preamble(kb, kb26, q):
+    for k in (kb, kb26):
+        _check(k, q, "preamble")
+
+
+def test_who_issued_it_is_the_header(kb, kb26):
+    for k in (kb, kb26):
+        _check(k, "这份通知是哪个单位印发的", "header")
