@@ -37,7 +37,8 @@ def cache_dir() -> Path:
         return Path(tempfile.mkdtemp(prefix="shuangyong-"))  # mkdtemp is 0700 too
 
 
-def _lines(name: str):
+def lines(name: str):
+    """The non-empty, non-comment lines of ``data/<name>``, stripped."""
     with open(DATA / name, encoding="utf-8") as f:
         for raw in f:
             line = raw.strip()
@@ -48,7 +49,7 @@ def _lines(name: str):
 @lru_cache(maxsize=1)
 def domain_words() -> tuple[tuple[str, int, str | None], ...]:
     out = []
-    for line in _lines("userdict.txt"):
+    for line in lines("userdict.txt"):
         parts = line.split()
         freq = int(parts[1]) if len(parts) > 1 else 100
         out.append((parts[0], freq, parts[2] if len(parts) > 2 else None))
@@ -67,7 +68,7 @@ def _parse_targets(rhs: str) -> tuple[tuple[str, float], ...]:
 def synonyms() -> dict[str, tuple[tuple[str, float], ...]]:
     """colloquial key -> ((document word, weight), ...)"""
     out: dict[str, tuple[tuple[str, float], ...]] = {}
-    for line in _lines("synonyms.txt"):
+    for line in lines("synonyms.txt"):
         key, _, rhs = line.partition("=>")
         out[key.strip().lstrip("~").lower()] = _parse_targets(rhs)
     return out
@@ -77,13 +78,13 @@ def synonyms() -> dict[str, tuple[tuple[str, float], ...]]:
 def generic_keys() -> frozenset[str]:
     """Synonym keys marked ``~``: everyday words that alone do not make a question on-topic."""
     return frozenset(line.partition("=>")[0].strip().lstrip("~").lower()
-                     for line in _lines("synonyms.txt") if line.startswith("~"))
+                     for line in lines("synonyms.txt") if line.startswith("~"))
 
 
 @lru_cache(maxsize=1)
 def glossary() -> dict[str, tuple[tuple[str, float], ...]]:
     out: dict[str, tuple[tuple[str, float], ...]] = {}
-    for line in _lines("glossary_en.txt"):
+    for line in lines("glossary_en.txt"):
         key, _, rhs = line.partition("=>")
         out[" ".join(key.lower().split())] = _parse_targets(rhs)
     return out
@@ -94,7 +95,7 @@ def everyday_words() -> frozenset[str]:
     """Everyday words (``everyday.txt``: 疫情, 学习, 会议 …): they help rank, but a question tied to
     the document only by such words is not about it."""
     words: set[str] = set()
-    for line in _lines("everyday.txt"):
+    for line in lines("everyday.txt"):
         words.update(line.lower().split())
     return frozenset(words)
 
@@ -152,7 +153,7 @@ def match_glossary(text: str) -> list[tuple[str, int, int]]:
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     words: set[str] = set()
-    for line in _lines("stopwords.txt"):
+    for line in lines("stopwords.txt"):
         words.update(line.lower().split())
     return frozenset(words)
 
