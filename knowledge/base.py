@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .model import Answer, Clause, Hit
@@ -13,6 +14,21 @@ from .years import find_year
 
 DEFAULT_DOC = Path(__file__).with_name("documents") / "fengdu-2020-workpoints.txt"
 MAX_QUESTION = 500  # characters looked at; longer input is cut, never an error
+
+
+# 「这份要点」「本文件中」「文件里」: the document named as a whole, which says nothing of where in it
+# the answer is (without it, 要点 would point at the notice, whose title holds the word)
+_DOC_NAME = re.compile(
+    r"(?:(?:这份|这个|这篇|本|该|此|整个|整份|整篇)\s*(?:今年|本年度?)?的?\s*(?:双拥)?(?:工作)?(?:要点|文件|通知|方案|计划)"
+    r"(?:里面|里头|里|中|上|当中)?"
+    r"|(?:双拥)?(?:工作)?(?:要点|文件|方案|计划)(?:里面|里头|里|中|当中))的?")
+
+
+def without_document_name(q: str) -> str:
+    """``q`` without the phrases that name the document as a whole (「这份要点的总体思路」 ->
+    「总体思路」); unchanged when nothing else would be left."""
+    rest = _DOC_NAME.sub(" ", q).strip()
+    return rest if rest and rest != q else q
 
 
 class KnowledgeBase:
@@ -156,7 +172,7 @@ class KnowledgeBase:
         if is_overview(q, self.index, self.title_words):
             # every section, whatever ``limit`` (which counts clauses found by content)
             return Answer(question=question, kind="overview", hits=[Hit(c, 1.0) for c in self.sections()])
-        return self._content(question, q, limit)
+        return self._content(question, without_document_name(q), limit)
 
     def _content(self, question: str, q: str, limit: int, allowed: set[int] | None = None,
                  section: str | None = None) -> Answer:

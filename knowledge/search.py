@@ -49,6 +49,9 @@ TYPO_WEIGHT = 0.9
 SUBWORD_WEIGHT = 0.6
 CANDIDATES = 30
 _STOP_CHARS = set("的了吗呢吧啊呀么是在有和与及我你他她它这那哪谁啥个些要会能可就都也还把被给对从向到为以于之其请问么怎什样")
+# particles: a window with one of these inside is two words, not a typo (光荣的牌); other
+# characters of _STOP_CHARS (问 of 请问, 样 of 怎样) are ordinary characters a typo may hit (双拥问化)
+_PARTICLES = set("的了吗呢吧啊呀么是在和与及")
 _EN_WORD = re.compile(r"[a-z][a-z0-9\-']*")
 _TOKEN_OK = re.compile(r"[\u3400-\u9fffa-z0-9]")
 SENTENCE_RE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’\"'）)」』》]*|\n|$)")
@@ -143,7 +146,8 @@ class Index:
             self.sentences.append(sents)
             docs_w.append(words)
             docs_b.append(Counter(bigrams(full + "\n" + tail)))
-        self.chars = set("".join(self.texts))  # every character of the document
+        self.fulltext = "\n".join(self.texts)
+        self.chars = set(self.fulltext)  # every character of the document
         self.doc_terms = [set(d) for d in docs_w]
         self.doc_bigrams = [set(d) for d in docs_b]
         self.w_post, self.w_idf = self._build(docs_w)
@@ -253,6 +257,10 @@ class Index:
         return concepts, bigrams(q)
 
     def _correct_typos(self, q: str, text: str, concepts: list[Concept]) -> None:
+        """Windows of 3-6 characters of the question that are no word, one character away from a
+        word of the index (光荣排 -> 光荣牌) or, failing that, from a run of the document's text
+        that holds a word the window lacks (拥君活动 -> 拥军活动, 退役军人安直 -> …安置): the
+        window becomes one concept whose alternatives are those words (``TYPO_WEIGHT``)."""
         keys = self.typo_keys()
         if not keys:
             return
@@ -260,6 +268,12 @@ class Index:
         bounds = {0, len(text)}
         for _tok, s, e in self.dt.tokenize(text):
             bounds.update((s, e))
+        # characters the question's matched words do not explain: a typo is among them
+        explained = [False] * len(text)
+        for c in concepts:
+            if c.span and (c.alts or c.parts):
+                for k in range(c.span[0], min(c.span[1], len(text))):
+                    explained[k] = True
         for m in CJK_RUN.finditer(text):
             run, off = m.group(0), m.start()
             for n in (6, 5, 4, 3):
@@ -271,13 +285,18 @@ class Index:
                         continue  # a real word is not a typo (火车票 is not 火车站)
                     cands: set[str] = set()
                     for j in range(n):
-                        if win[j] in _STOP_CHARS and 0 < j < n - 1:
+                        if win[j] in _PARTICLES and 0 < j < n - 1:
                             continue
                         cands |= keys.get(win[:j] + "?" + win[j + 1:], set())
+                    a, b = off + i, off + i + n
+                    from_text = False
+                    if not cands and n >= 4 and not all(explained[a:b]):
+                        cands, from_text = self._text_variants(win), True
                     if not cands or len(cands) > 3:
                         continue
-                    a, b = off + i, off + i + n
                     inside = [c for c in concepts if c.span and a <= c.span[0] and c.span[1] <= b]
+                    if from_text:  # the words around the typo are right: they stay as they are
+                        inside = [c for c in inside if not (c.alts or c.parts)]
                     # a word inside the window explains only its share of the window's characters
                     target = Concept(win, {}, (a, b))
                     for c in inside:
@@ -288,6 +307,20 @@ class Index:
                     for t in cands:
                         target.alts[t] = max(target.alts.get(t, 0), TYPO_WEIGHT)
                     concepts.append(target)
+                    for k in range(a, b):
+                        explained[k] = True
+
+    def _text_variants(self, win: str) -> set[str]:
+        """Index words of the document's text runs that differ from ``win`` in one character
+        (not a particle), and that ``win`` itself lacks; empty when ``win`` is in the text."""
+        if win in self.fulltext:
+            return set()
+        pats = [re.escape(win[:j]) + "[\u3400-\u9fff]" + re.escape(win[j + 1:])
+                for j in range(len(win)) if win[j] not in _PARTICLES]
+        found = set(re.findall("|".join(pats), self.fulltext)) if pats else set()
+        if not found or len(found) > 3:
+            return set()
+        return {t for s in found for t in self.words(s) if t in self.w_idf and t not in win and len(t) >= 2}
 
     # ------------------------------------------------------------------ scoring
     def concept_weight(self, c: Concept) -> float:
