@@ -24,6 +24,10 @@ _DOC_NAME = re.compile(
     r"|(?:双拥)?(?:工作)?(?:要点|文件|方案|计划)(?:里面|里头|里|中|当中))的?")
 
 
+# the county (city, district) a plan is of: 丰都县, 石柱土家族自治县, 忠县
+_LOCALITY = re.compile(r"([\u4e00-\u9fff]{1,6}?)(?:[\u4e00-\u9fff]{1,2}族)*(?:自治县|自治州|县|市|区)")
+
+
 def without_document_name(q: str) -> str:
     """``q`` without the phrases that name the document as a whole (「这份要点的总体思路」 ->
     「总体思路」); unchanged when nothing else would be left."""
@@ -88,7 +92,7 @@ class KnowledgeBase:
                 extra["header"] = " ".join(fields)
             if "preamble" in self.clauses:
                 extra["preamble"] = "总体要求 指导思想 目标"
-            self._index = Index([self.clauses[k] for k in self._order], extra)
+            self._index = Index([self.clauses[k] for k in self._order], extra, self.places())
         return self._index
 
     @property
@@ -102,6 +106,17 @@ class KnowledgeBase:
             self._title_words = frozenset(w for w in tokenizer().cut_for_search(title)
                                           if w.strip() and not w.isdigit())
         return self._title_words
+
+    def places(self) -> set[str]:
+        """The document's own place names, from its title and issuer: 「2026年石柱土家族自治县双拥
+        工作要点」 -> 石柱, 石柱土家族自治县 (a question naming them says nothing of its topic)."""
+        out: set[str] = set()
+        for text in (self.title, self.meta.issuer or ""):
+            text = re.sub(r"\d{4}\s*年度?", "", normalize(text))
+            m = _LOCALITY.search(text)
+            if m:
+                out.update(p for p in (m.group(0), m.group(1)) if len(p) >= 2)
+        return out
 
     def get(self, id: str) -> Clause | None:
         return self.clauses.get(str(id))

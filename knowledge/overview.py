@@ -56,12 +56,20 @@ def is_overview(q: str, index, title_words: frozenset[str]) -> bool:  # noqa: AN
     stop = resources.stopwords()
     syn = resources.synonyms()
     roles: set[str] = set()
+    # Chinese overview words of two characters or more, wherever they are (大标题 stays one,
+    # though jieba cuts 大 + 标题); single characters only as words of their own (节 is not read
+    # in 春节)
+    blanked = q
+    for w in sorted((w for w in vocab if len(w) >= 2 and not w.isascii() and w in q), key=len, reverse=True):
+        if w in blanked:
+            roles |= vocab[w]
+            blanked = blanked.replace(w, " ")
     # a synonym key (谁发, 发给, 文号, 总体要求 …) that is not itself an overview word is a topic
     for key in syn:
-        if key in q and key not in vocab and not (key.isascii() and not re.search(rf"\b{re.escape(key)}\b", q)):
+        if key in blanked and key not in vocab and not (key.isascii() and not re.search(rf"\b{re.escape(key)}\b", blanked)):
             return False
-    text = q
-    for m in _EN.finditer(q):
+    text = blanked
+    for m in _EN.finditer(blanked):
         w = m.group(0)
         base = w.removesuffix("'s")
         if base in vocab:

@@ -90,14 +90,28 @@ def glossary() -> dict[str, tuple[tuple[str, float], ...]]:
     return out
 
 
+def _everyday() -> dict[str, tuple[bool, frozenset[str]]]:
+    out: dict[str, tuple[bool, frozenset[str]]] = {}
+    for line in lines("everyday.txt"):
+        cat, sep, words = line.partition(":")
+        if not sep:
+            cat, words = "", line
+        out[cat.strip().rstrip("*")] = (cat.strip().endswith("*"), frozenset(words.lower().split()))
+    return out
+
+
 @lru_cache(maxsize=1)
 def everyday_words() -> frozenset[str]:
-    """Everyday words (``everyday.txt``: 疫情, 学习, 会议 …): they help rank, but a question tied to
-    the document only by such words is not about it."""
-    words: set[str] = set()
-    for line in lines("everyday.txt"):
-        words.update(line.lower().split())
-    return frozenset(words)
+    """Everyday words (``everyday.txt``: 疫情, 学习, 会议, 天气, 医院 …): they help rank, but a
+    question tied to the document only by such words is not about it."""
+    return frozenset(w for _heads, words in _everyday().values() for w in words)
+
+
+@lru_cache(maxsize=1)
+def everyday_heads() -> frozenset[str]:
+    """Everyday words of the categories marked ``*`` (places and things: 医院, 景点, 车站 …): a
+    word ending with one is a thing of that kind (旅游景点, 县医院, 火车站)."""
+    return frozenset(w for heads, words in _everyday().values() if heads for w in words)
 
 
 @lru_cache(maxsize=1)
@@ -331,22 +345,29 @@ class Tokenizer:
                         out.extend(x)
         return out
 
+    def search_terms(self, w: str) -> list[str]:
+        """One word as ``cut_for_search`` gives it: the dictionary words of 2 and 3 characters
+        inside it, then the word."""
+        out: list[str] = []
+        trie = self._trie
+        n = len(w)
+        if n > 2:
+            for i in range(n - 1):
+                if w[i:i + 2] in trie:
+                    out.append(w[i:i + 2])
+        if n > 3:
+            for i in range(n - 2):
+                if w[i:i + 3] in trie:
+                    out.append(w[i:i + 3])
+        out.append(w)
+        return out
+
     def cut_for_search(self, text: str) -> list[str]:
         """jieba.cut_for_search(text): each word, preceded by the dictionary words of 2 and 3
         characters inside it."""
         out: list[str] = []
-        trie = self._trie
         for w in self.cut(text):
-            n = len(w)
-            if n > 2:
-                for i in range(n - 1):
-                    if w[i:i + 2] in trie:
-                        out.append(w[i:i + 2])
-            if n > 3:
-                for i in range(n - 2):
-                    if w[i:i + 3] in trie:
-                        out.append(w[i:i + 3])
-            out.append(w)
+            out += self.search_terms(w)
         return out
 
     def tokenize(self, text: str) -> list[tuple[str, int, int]]:

@@ -52,6 +52,10 @@ _STOP_CHARS = set("的了吗呢吧啊呀么是在有和与及我你他她它这�
 # particles: a window with one of these inside is two words, not a typo (光荣的牌); other
 # characters of _STOP_CHARS (问 of 请问, 样 of 怎样) are ordinary characters a typo may hit (双拥问化)
 _PARTICLES = set("的了吗呢吧啊呀么是在和与及")
+_CLAUSE_END = frozenset("，,；;：:。！？!?\n")
+_LIST_END = frozenset(("等", "等等", "和", "及", "以及", "与", "或", "或者"))
+# a word before one of these is a place name (重庆市, 中益乡, 西沱古镇, 黄水景区)
+_PLACE_SUFFIX = frozenset(("县", "市", "区", "镇", "乡", "村", "古镇", "景区", "街道", "自治县"))
 _EN_WORD = re.compile(r"[a-z][a-z0-9\-']*")
 _TOKEN_OK = re.compile(r"[\u3400-\u9fffa-z0-9]")
 SENTENCE_RE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’\"'）)」』》]*|\n|$)")
@@ -92,6 +96,39 @@ def bigrams(text: str) -> list[str]:
     return out
 
 
+def list_members(tokens: list[str]) -> list[str]:
+    """The words of one sentence (``tokens``: its words as cut, punctuation included) that are
+    members of a 「、」 enumeration: the last word before the first 「、」, every word between two,
+    and after the last one the words up to 等 / 和 / 及 (at most three; else only the first word):
+    「养老、医疗、住房、教育等服务保障水平」 -> 养老 医疗 住房 教育. A plan names such things in
+    passing, as examples; what the sentence is about is said around the list."""
+    out: list[str] = []
+    clause: list[str] = []
+    for t in tokens + ["。"]:
+        if t not in _CLAUSE_END:
+            clause.append(t)
+            continue
+        if "、" in clause:
+            segs: list[list[str]] = [[]]
+            for x in clause:
+                if x == "、":
+                    segs.append([])
+                elif x.strip():
+                    segs[-1].append(x)
+            for k, seg in enumerate(segs):
+                if not seg:
+                    continue
+                if k == 0:
+                    out += seg[-1:]
+                elif k < len(segs) - 1:
+                    out += seg
+                else:
+                    m = next((j for j, x in enumerate(seg) if x in _LIST_END), None)
+                    out += seg[:m] if m is not None and 0 < m <= 3 else seg[:1]
+        clause = []
+    return out
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of the sentences of ``text`` (ends at 。！？；, or a line break),
     trailing whitespace excluded; empty pieces dropped."""
@@ -110,24 +147,38 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 class Index:
     """BM25 over words and over character bigrams, sentence term sets, built once per document."""
 
-    def __init__(self, clauses: list[Clause], extra: dict[str, str] | None = None):
+    def __init__(self, clauses: list[Clause], extra: dict[str, str] | None = None,
+                 places: set[str] | frozenset[str] = frozenset()):
+        """``extra``: clause id -> further words to index for it (field names of the notice);
+        ``places``: the document's own place names (its county: 丰都, 丰都县), which say nothing
+        of a question's topic."""
         self.clauses = clauses
         self.dt = resources.tokenizer()
         self.stop = resources.stopwords()
         self.everyday = resources.everyday_words()
+        self.heads = resources.everyday_heads()
+        self.places: set[str] = set(places)
         self._ok: dict[str, bool] = {}
         extra = extra or {}
         docs_w: list[Counter[str]] = []
         docs_b: list[Counter[str]] = []
         self.texts: list[str] = []           # normalised text of each clause (phrase search)
         self.sentences: list[list[tuple[tuple[int, int], frozenset[str], str]]] = []
+        listed: Counter[str] = Counter()     # occurrences of a word as a member of an enumeration
+        seen: Counter[str] = Counter()       # ... and in all
+        ok, terms_of = self._term_ok, self.dt.search_terms
         for c in clauses:
             words: Counter[str] = Counter()
             sents = []
             for span in split_sentences(c.text):
                 norm = _QUOTES.sub("", normalize(c.text[span[0]:span[1]]))
-                terms = self.words(norm)
+                toks = self.dt.cut(norm)
+                terms = [t for w in toks for t in terms_of(w) if ok(t)]
                 words.update(terms)
+                seen.update(terms)
+                if "、" in norm:
+                    listed.update(t for w in list_members(toks) for t in terms_of(w) if ok(t))
+                self._find_places(toks)
                 sents.append((span, frozenset(terms), norm))
             title = _QUOTES.sub("", normalize(c.title))
             # an item's title is its first sentence's lead: reuse its words when it is all of it
@@ -135,10 +186,12 @@ class Index:
             tterms = list(tterms) if tterms is not None else self.words(title)
             for t in tterms:
                 words[t] += TITLE_TF
+            seen.update(tterms)
             tail = normalize(" ".join(p for p in (extra.get(c.id, ""),
                                                   c.label if c.kind in ("header", "preamble") else "") if p))
             if tail:
                 words.update(self.words(tail))
+                seen.update(self.words(tail))
             if not sents:  # a clause of only a title
                 sents.append(((0, len(c.text)), frozenset(tterms), title))
             full = "\n".join(s[2] for s in sents)
@@ -146,6 +199,8 @@ class Index:
             self.sentences.append(sents)
             docs_w.append(words)
             docs_b.append(Counter(bigrams(full + "\n" + tail)))
+        # words the document names only in passing, as members of enumerations (医院, 网站, 黄连)
+        self.listed_only = frozenset(t for t, n in listed.items() if n >= seen[t])
         self.fulltext = "\n".join(self.texts)
         self.chars = set(self.fulltext)  # every character of the document
         self.doc_terms = [set(d) for d in docs_w]
@@ -165,6 +220,24 @@ class Index:
                 and not (len(s) == 1 and not s.isascii()) and (not s.isdigit() or len(s) >= 4)
             self._ok[t] = ok
         return ok
+
+    def _find_places(self, toks: list[str]) -> None:
+        """Place names of one sentence's words: a word before 县 / 市 / 镇 / 古镇 / 景区 … that is
+        no common word (or that the dictionary calls a place), and such a word with its suffix."""
+        for k, w in enumerate(toks):
+            nxt = toks[k + 1] if k + 1 < len(toks) else ""
+            if nxt in _PLACE_SUFFIX and len(w) >= 2 and CJK_RUN.fullmatch(w) \
+                    and (not self.dt.is_word(w) or self.dt.tag(w) == "ns"):
+                self.places.update((w, w + nxt))
+            elif len(w) >= 3 and w[-1] in "县市镇乡村" and self.dt.tag(w) == "ns" and not w.startswith("各"):
+                self.places.update((w, w[:-1]))  # 重庆市 -> 重庆
+
+    def generic(self, tok: str) -> bool:
+        """Is a word of a question no evidence of its topic: an everyday word, a place name, a
+        thing named by an everyday head (旅游景点, 县医院, 火车站)?"""
+        if tok in self.everyday or tok in self.places:
+            return True
+        return any(tok[k:] in self.heads for k in range(1, len(tok) - 1))
 
     def words(self, text: str) -> list[str]:
         ok = self._term_ok
@@ -213,9 +286,36 @@ class Index:
                 chars[a:b] = " " * (b - a)
         # synonym keys (colloquial Chinese), longest first
         text = "".join(chars)
+        # a key must not cut a word of the question (电影 is not read inside 电影院, nor 住房
+        # inside 住房公积金), unless that word is one the dictionary does not know
+        qtoks = self.dt.tokenize(text)
+        bounds = {0, len(text)}
+        for _tok, a, b in qtoks:
+            bounds.update((a, b))
+        inside: list[tuple[str, int] | None] = [None] * (len(text) + 1)  # (word, its start)
+        for tok, a, b in qtoks:
+            if len(tok) > 1 and self.dt.is_word(tok):
+                for k in range(a + 1, b):
+                    inside[k] = (tok, a)
+
+        def cuts(pos: int, start: int, end: int) -> bool:
+            """Does the key at start..end cut a known word at ``pos``, a word the document lacks and
+            whose rest is no word of the document or key either (抗洪抢险 = 抗洪 + 抢险 is fine)?"""
+            if pos in bounds or inside[pos] is None:
+                return False
+            tok, a = inside[pos]  # type: ignore[misc]
+            if tok in self.w_idf:
+                return True
+            rest = [tok[:max(0, start - a)], tok[end - a:] if end - a < len(tok) else ""]
+            return not all(r == "" or r in syn or r in self.w_idf for r in rest)
+
         for key in sorted((k for k in syn if k in text), key=len, reverse=True):
             start = text.find(key)
             while start >= 0:
+                end = start + len(key)
+                if cuts(start, start, end) or cuts(end, start, end):
+                    start = text.find(key, start + 1)
+                    continue
                 own = key in self.w_idf
                 scale = SYNONYM_WEIGHT if own else 1.0
                 alts = {t: w * scale for t, w in syn[key] if t in self.w_idf and t != key}
@@ -223,12 +323,13 @@ class Index:
                     alts[key] = 1.0
                 if alts:
                     concepts.append(Concept(key, alts, (start, start + len(key)),
-                                            generic=key in resources.generic_keys() or key in self.everyday))
+                                            generic=key in resources.generic_keys() or self.generic(key)))
                     text = text[:start] + " " * len(key) + text[start + len(key):]
                 start = text.find(key, start + 1)
         # remaining words
         rest = text
-        for tok, s, e in self.dt.tokenize(rest):
+        toks = self.dt.tokenize(rest)
+        for k, (tok, s, e) in enumerate(toks):
             tok = tok.strip()
             if _EN_WORD.fullmatch(tok):
                 base = resources.english_base(tok)
@@ -238,6 +339,8 @@ class Index:
                 continue
             if not self._term_ok(tok):
                 continue
+            if not self.dt.is_word(tok) and tok not in self.w_idf and any(ch in _STOP_CHARS for ch in tok):
+                continue  # the HMM's join of a function character and another (要放): no word
             alts: dict[str, float] = {}
             parts: dict[str, float] = {}
             if tok in self.w_idf:
@@ -246,13 +349,19 @@ class Index:
                 for sub in self.dt.cut_for_search(tok):
                     if sub != tok and sub in self.w_idf and self._term_ok(sub):
                         parts[sub] = SUBWORD_WEIGHT * len(sub) / len(tok)
+            nxt = toks[k + 1][0] if k + 1 < len(toks) else ""
+            place = nxt in _PLACE_SUFFIX and (not self.dt.is_word(tok) or self.dt.tag(tok) == "ns")
             concepts.append(Concept(tok, alts, (s, e), 0.0 if tok in self.w_idf else OOV_WEIGHT,
-                                    generic=tok in self.everyday, parts=parts))
+                                    generic=place or self.generic(tok), parts=parts))
         # a content character the document never uses (票, 买) is part of the question too
-        for tok, s, e in self.dt.tokenize(rest):
-            if len(tok) == 1 and CJK_RUN.fullmatch(tok) and tok not in _STOP_CHARS \
-                    and tok not in self.stop and tok not in self.chars:
-                concepts.append(Concept(tok, {}, (s, e), 1.0))
+        for tok, s, _e in toks:
+            if len(tok) > 1 and (self.dt.is_word(tok) or tok in self.w_idf
+                                 or not any(ch in _STOP_CHARS for ch in tok)):
+                continue  # single characters, and those of an HMM join such as 要放
+            for k, ch in enumerate(tok):
+                if CJK_RUN.fullmatch(ch) and ch not in _STOP_CHARS and ch not in self.stop \
+                        and ch not in self.chars:
+                    concepts.append(Concept(ch, {}, (s + k, s + k + 1), 1.0))
         self._correct_typos(q, text, concepts)
         return concepts, bigrams(q)
 
@@ -285,8 +394,8 @@ class Index:
                         continue  # a real word is not a typo (火车票 is not 火车站)
                     cands: set[str] = set()
                     for j in range(n):
-                        if win[j] in _PARTICLES and 0 < j < n - 1:
-                            continue
+                        if win[j] in _PARTICLES or ((j == 0 or j == n - 1) and win[j] in _STOP_CHARS):
+                            continue  # 重庆的 is not a typo of 重庆市
                         cands |= keys.get(win[:j] + "?" + win[j + 1:], set())
                     a, b = off + i, off + i + n
                     from_text = False
@@ -306,6 +415,7 @@ class Index:
                         concepts.remove(c)
                     for t in cands:
                         target.alts[t] = max(target.alts.get(t, 0), TYPO_WEIGHT)
+                    target.generic = all(self.generic(t) for t in cands)
                     concepts.append(target)
                     for k in range(a, b):
                         explained[k] = True
@@ -392,6 +502,11 @@ class Index:
         top_raw = max(raw[i] for i in cand)
         from rapidfuzz import fuzz
 
+        # content of the question the document lacks (公积金, 民宿, 票): then a word the document
+        # names only in passing (医院, 网站, 黄连) is no evidence that the question is about it
+        unexplained = any(not c.alts and not c.parts and not c.generic and len(c.surface) >= 2 for c in concepts)
+        # some word of the document that is no everyday word or place (a quotation needs one too)
+        topical = any(not c.generic and (c.alts or c.parts) for c in concepts)
         ranked = []
         for i in cand:
             terms = self.doc_terms[i]
@@ -411,12 +526,13 @@ class Index:
                         m = 0.5 * share * w
                 m = min(m, w)
                 matched += m
-                anchored = anchored or (bool(hits) and not c.generic)
+                if hits and not c.generic and not anchored:
+                    anchored = not unexplained or any(t not in self.listed_only for t in hits)
                 if hits:
                     per_concept.append((c, w, hits))
             cov = matched / total if total else 0.0
             phrase = self._phrase_share(runs, i, q_bigram_mass)
-            if phrase >= 0.5:
+            if phrase >= 0.5 and topical:
                 anchored = True  # a quotation of the document is evidence whatever its words
             prox, spans = self._sentences(i, per_concept, total)
             title_sim = fuzz.partial_ratio(qcjk, self._titles[i]) / 100 if len(qcjk) >= 4 else 0.0
