@@ -82,12 +82,43 @@ def generic_keys() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def glossary() -> dict[str, tuple[tuple[str, float], ...]]:
-    out: dict[str, tuple[tuple[str, float], ...]] = {}
+def _glossary() -> tuple[dict[str, tuple[tuple[str, float], ...]], frozenset[str], dict[tuple[str, ...], str]]:
+    """(phrase -> targets, generic phrases, stems -> phrase). Entries whose words have the same
+    stems (train, training) are one entry: the shortest phrase, with the targets of all."""
+    raw: list[tuple[str, tuple[tuple[str, float], ...], bool]] = []
     for line in lines("glossary_en.txt"):
         key, _, rhs = line.partition("=>")
-        out[" ".join(key.lower().split())] = _parse_targets(rhs)
-    return out
+        generic = key.strip().startswith("~")
+        raw.append((" ".join(key.strip().lstrip("~").lower().split()), _parse_targets(rhs), generic))
+    groups: dict[tuple[str, ...], list[tuple[str, tuple[tuple[str, float], ...], bool]]] = {}
+    for phrase, targets, generic in raw:
+        stem = tuple(english_base(w) for w in EN_TOKEN.findall(phrase))
+        if stem:
+            groups.setdefault(stem, []).append((phrase, targets, generic))
+    table: dict[str, tuple[tuple[str, float], ...]] = {}
+    generics: set[str] = set()
+    stems: dict[tuple[str, ...], str] = {}
+    for stem, entries in groups.items():
+        name = min((e[0] for e in entries), key=len)
+        merged: dict[str, float] = {}
+        for _p, targets, _g in entries:
+            for t, w in targets:
+                merged[t] = max(merged.get(t, 0.0), w)
+        table[name] = tuple(merged.items())
+        if all(g for _p, _t, g in entries):
+            generics.add(name)
+        stems[stem] = name
+    return table, frozenset(generics), stems
+
+
+def glossary() -> dict[str, tuple[tuple[str, float], ...]]:
+    """English phrase -> ((Chinese word, weight), ...) (``glossary_en.txt``)."""
+    return _glossary()[0]
+
+
+def glossary_generic() -> frozenset[str]:
+    """Glossary phrases marked ``~`` (county, level, carry out …): no evidence of a topic."""
+    return _glossary()[1]
 
 
 def _everyday() -> dict[str, tuple[bool, frozenset[str]]]:
@@ -124,22 +155,18 @@ def _stemmer():  # noqa: ANN202
 def english_base(word: str) -> str:
     """The Snowball stem of an English word (``drills`` -> ``drill``, ``commendation`` ->
     ``commend``), lower case."""
-    return _stemmer().stemWord(word.lower())
+    w = word.lower()
+    w = w[:-2] if w.endswith("'s") else w.rstrip("'")
+    return _stemmer().stemWord(w)
 
 
 EN_TOKEN = re.compile(r"[a-z][a-z0-9']*")
 
 
-@lru_cache(maxsize=1)
 def glossary_stems() -> dict[tuple[str, ...], str]:
     """Stemmed glossary phrase -> phrase: ``("commend", "meet")`` -> ``"commendation meeting"``.
     Matching stems lets any inflection of each word match (plurals, -ed, -ing, -ation …)."""
-    out: dict[tuple[str, ...], str] = {}
-    for phrase in sorted(glossary(), key=len):
-        key = tuple(english_base(w) for w in EN_TOKEN.findall(phrase))
-        if key:
-            out.setdefault(key, phrase)
-    return out
+    return _glossary()[2]
 
 
 def match_glossary(text: str) -> list[tuple[str, int, int]]:

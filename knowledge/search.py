@@ -46,6 +46,8 @@ GENERIC_SCALE = 0.5     # an everyday word weighs half
 RELATED_SHARE = 0.6     # a further hit must score this share of the best, and be anchored itself
 RELATED_COVERAGE = 0.7  # ... and explain this share of what the best explains
 TYPO_WEIGHT = 0.9
+EN_UNKNOWN_WEIGHT = 1.0  # an English word neither the glossary nor the stop list knows
+EXPAND_WEIGHT = 0.8     # a glossary target found inside a longer word of the document (跨区 in 跨区机动)
 SUBWORD_WEIGHT = 0.6
 CANDIDATES = 30
 _STOP_CHARS = set("的了吗呢吧啊呀么是在有和与及我你他她它这那哪谁啥个些要会能可就都也还把被给对从向到为以于之其请问么怎什样")
@@ -53,9 +55,10 @@ _STOP_CHARS = set("的了吗呢吧啊呀么是在有和与及我你他她它这�
 # characters of _STOP_CHARS (问 of 请问, 样 of 怎样) are ordinary characters a typo may hit (双拥问化)
 _PARTICLES = set("的了吗呢吧啊呀么是在和与及")
 _CLAUSE_END = frozenset("，,；;：:。！？!?\n")
-_LIST_END = frozenset(("等", "等等", "和", "及", "以及", "与", "或", "或者"))
 # a word before one of these is a place name (重庆市, 中益乡, 西沱古镇, 黄水景区)
 _PLACE_SUFFIX = frozenset(("县", "市", "区", "镇", "乡", "村", "古镇", "景区", "街道", "自治县"))
+# words of a kind of place: a list of names closed by 等 and one of these is a list of places
+_PLACE_HEADS = frozenset(("景区", "景点", "场所", "古镇", "公园", "广场", "车站", "地方", "场馆"))
 _EN_WORD = re.compile(r"[a-z][a-z0-9\-']*")
 _TOKEN_OK = re.compile(r"[\u3400-\u9fffa-z0-9]")
 SENTENCE_RE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’\"'）)」』》]*|\n|$)")
@@ -96,36 +99,36 @@ def bigrams(text: str) -> list[str]:
     return out
 
 
-def list_members(tokens: list[str]) -> list[str]:
-    """The words of one sentence (``tokens``: its words as cut, punctuation included) that are
-    members of a 「、」 enumeration: the last word before the first 「、」, every word between two,
-    and after the last one the words up to 等 / 和 / 及 (at most three; else only the first word):
-    「养老、医疗、住房、教育等服务保障水平」 -> 养老 医疗 住房 教育. A plan names such things in
-    passing, as examples; what the sentence is about is said around the list."""
+def listed_places(tokens: list[str], heads: frozenset[str]) -> list[str]:
+    """The members of a 「、」 enumeration of places in one sentence (``tokens``: its words as cut,
+    punctuation included): a list closed by 等 and a word of a kind of place (``heads``: 景区,
+    场所 …), 「推动黄水、西沱古镇等A级旅游景区…」 -> 黄水, 西沱古镇. Walking back from 等: every
+    word of each item, and of the first item (no 「、」 before it) only its last word."""
     out: list[str] = []
-    clause: list[str] = []
-    for t in tokens + ["。"]:
-        if t not in _CLAUSE_END:
-            clause.append(t)
+    n = len(tokens)
+    for k, t in enumerate(tokens):
+        if t not in ("等", "等等"):
             continue
-        if "、" in clause:
-            segs: list[list[str]] = [[]]
-            for x in clause:
-                if x == "、":
-                    segs.append([])
-                elif x.strip():
-                    segs[-1].append(x)
-            for k, seg in enumerate(segs):
-                if not seg:
-                    continue
-                if k == 0:
-                    out += seg[-1:]
-                elif k < len(segs) - 1:
-                    out += seg
-                else:
-                    m = next((j for j, x in enumerate(seg) if x in _LIST_END), None)
-                    out += seg[:m] if m is not None and 0 < m <= 3 else seg[:1]
-        clause = []
+        head: list[str] = []  # the words after 等, up to the next conjunction
+        for w in tokens[k + 1:k + 5]:
+            if w in _CLAUSE_END or w in ("和", "及", "与", "、", "以及"):
+                break
+            head.append(w)
+        if not any(w.endswith(h) for w in head for h in heads):
+            continue
+        items: list[list[str]] = [[]]
+        j = k - 1
+        while j >= 0 and tokens[j] not in _CLAUSE_END and tokens[j] not in ("等", "等等", "和", "及", "与"):
+            if tokens[j] == "、":
+                items.append([])
+            elif tokens[j].strip():
+                items[-1].insert(0, tokens[j])
+            j -= 1
+        if len(items) < 2 or n == 0:
+            continue
+        for item in items[:-1]:
+            out += item
+        out += items[-1][-1:]
     return out
 
 
@@ -164,8 +167,6 @@ class Index:
         docs_b: list[Counter[str]] = []
         self.texts: list[str] = []           # normalised text of each clause (phrase search)
         self.sentences: list[list[tuple[tuple[int, int], frozenset[str], str]]] = []
-        listed: Counter[str] = Counter()     # occurrences of a word as a member of an enumeration
-        seen: Counter[str] = Counter()       # ... and in all
         ok, terms_of = self._term_ok, self.dt.search_terms
         for c in clauses:
             words: Counter[str] = Counter()
@@ -175,9 +176,9 @@ class Index:
                 toks = self.dt.cut(norm)
                 terms = [t for w in toks for t in terms_of(w) if ok(t)]
                 words.update(terms)
-                seen.update(terms)
                 if "、" in norm:
-                    listed.update(t for w in list_members(toks) for t in terms_of(w) if ok(t))
+                    self.places.update(w for w in listed_places(toks, _PLACE_HEADS)
+                                       if len(w) >= 2 and CJK_RUN.fullmatch(w))
                 self._find_places(toks)
                 sents.append((span, frozenset(terms), norm))
             title = _QUOTES.sub("", normalize(c.title))
@@ -186,12 +187,10 @@ class Index:
             tterms = list(tterms) if tterms is not None else self.words(title)
             for t in tterms:
                 words[t] += TITLE_TF
-            seen.update(tterms)
             tail = normalize(" ".join(p for p in (extra.get(c.id, ""),
                                                   c.label if c.kind in ("header", "preamble") else "") if p))
             if tail:
                 words.update(self.words(tail))
-                seen.update(self.words(tail))
             if not sents:  # a clause of only a title
                 sents.append(((0, len(c.text)), frozenset(tterms), title))
             full = "\n".join(s[2] for s in sents)
@@ -199,8 +198,6 @@ class Index:
             self.sentences.append(sents)
             docs_w.append(words)
             docs_b.append(Counter(bigrams(full + "\n" + tail)))
-        # words the document names only in passing, as members of enumerations (医院, 网站, 黄连)
-        self.listed_only = frozenset(t for t, n in listed.items() if n >= seen[t])
         self.fulltext = "\n".join(self.texts)
         self.chars = set(self.fulltext)  # every character of the document
         self.doc_terms = [set(d) for d in docs_w]
@@ -209,6 +206,8 @@ class Index:
         self.b_post, self.b_idf = self._build(docs_b)
         self.N = len(clauses)
         self._typo_keys: dict[str, set[str]] | None = None
+        self._expanded: dict[str, dict[str, float]] = {}
+        self._cjk_terms: list[str] | None = None
         self._titles = [normalize(c.title) for c in clauses]
 
     # ------------------------------------------------------------------ building
@@ -231,6 +230,28 @@ class Index:
                 self.places.update((w, w + nxt))
             elif len(w) >= 3 and w[-1] in "县市镇乡村" and self.dt.tag(w) == "ns" and not w.startswith("各"):
                 self.places.update((w, w[:-1]))  # 重庆市 -> 重庆
+
+    def expand(self, t: str) -> dict[str, float]:
+        """Index words for a word of the glossary: itself when the document has it; else the
+        document's words that hold it (跨区 -> 跨区机动, weighted by the share of it they are) and
+        the words inside it (双拥模范县 -> 双拥模范, 模范). Cached per index."""
+        got = self._expanded.get(t)
+        if got is not None:
+            return got
+        out: dict[str, float] = {}
+        if t in self.w_idf:
+            out[t] = 1.0
+        elif len(t) >= 2 and CJK_RUN.fullmatch(t):
+            if self._cjk_terms is None:
+                self._cjk_terms = [w for w in self.w_idf if len(w) >= 3 and CJK_RUN.fullmatch(w)]
+            for w in self._cjk_terms:
+                if t in w:
+                    out[w] = max(out.get(w, 0.0), EXPAND_WEIGHT * (len(t) / len(w)) ** 0.5)
+            for sub in self.dt.cut_for_search(t):
+                if sub != t and len(sub) >= 2 and sub in self.w_idf and self._term_ok(sub):
+                    out[sub] = max(out.get(sub, 0.0), EXPAND_WEIGHT * len(sub) / len(t))
+        self._expanded[t] = out
+        return out
 
     def generic(self, tok: str) -> bool:
         """Is a word of a question no evidence of its topic: an everyday word, a place name, a
@@ -278,11 +299,18 @@ class Index:
         concepts: list[Concept] = []
         chars = list(q)
 
-        # English glossary phrases, longest first, inflections folded (stems compared)
+        # English glossary phrases, longest first, inflections folded (stems compared); each
+        # Chinese target reaches the document's words that hold it or that it holds
         if re.search(r"[a-z]", q):
             gl = resources.glossary()
+            scaffold = resources.glossary_generic()
             for phrase, a, b in resources.match_glossary(q):
-                concepts.append(Concept(phrase, dict(gl[phrase])))
+                alts: dict[str, float] = {}
+                for t, w in gl[phrase]:
+                    for term, w2 in self.expand(t).items():
+                        alts[term] = max(alts.get(term, 0.0), w * w2)
+                generic = phrase in scaffold or all(self.generic(t) for t, _w in gl[phrase])
+                concepts.append(Concept(phrase, alts, (a, b), 0.0 if alts else OOV_WEIGHT, generic=generic))
                 chars[a:b] = " " * (b - a)
         # synonym keys (colloquial Chinese), longest first
         text = "".join(chars)
@@ -335,7 +363,9 @@ class Index:
                 base = resources.english_base(tok)
                 if base in self.stop or tok in self.stop or len(base) <= 1:
                     continue
-                concepts.append(Concept(tok, {base: 1.0} if base in self.w_idf else {}, (s, e)))
+                # an English word no entry knows: content we cannot read, weighed lightly
+                concepts.append(Concept(tok, {base: 1.0} if base in self.w_idf else {}, (s, e),
+                                        0.0 if base in self.w_idf else EN_UNKNOWN_WEIGHT))
                 continue
             if not self._term_ok(tok):
                 continue
@@ -440,13 +470,15 @@ class Index:
         w = max(max(ws), c.floor) if ws else (c.floor or OOV_WEIGHT)
         return w * (GENERIC_SCALE if c.generic else 1.0)
 
-    def _phrase_share(self, runs: list[str], i: int, q_bigram_mass: float) -> float:
-        """Idf mass of the question's bigrams inside runs of ``MIN_PHRASE``+ characters that the
-        clause contains verbatim, as a share of the question's bigram mass (0..1)."""
+    def _phrase_share(self, runs: list[str], i: int, q_bigram_mass: float) -> tuple[float, int]:
+        """(share, longest): idf mass of the question's bigrams inside runs of ``MIN_PHRASE``+
+        characters that the clause contains verbatim, as a share of the question's bigram mass
+        (0..1), and the longest such run (characters)."""
         if q_bigram_mass <= 0:
-            return 0.0
+            return 0.0, 0
         text = self.texts[i]
         mass = 0.0
+        longest = 0
         for run in runs:
             n = len(run)
             covered = [False] * n
@@ -456,12 +488,13 @@ class Index:
                 while end < n and run[a:end + 1] in text:
                     end += 1
                 if end - a >= MIN_PHRASE:
+                    longest = max(longest, end - a)
                     for k in range(a, end):
                         covered[k] = True
             for k in range(n - 1):
                 if covered[k] and covered[k + 1]:
                     mass += self.b_idf.get(run[k:k + 2], 0.0)
-        return min(1.0, mass / q_bigram_mass)
+        return min(1.0, mass / q_bigram_mass), longest
 
     def score(self, q: str, limit: int = 3, allowed: set[int] | None = None) -> list[Scored]:
         """Ranked clauses for a normalised question, best first; [] when unconfident.
@@ -502,9 +535,6 @@ class Index:
         top_raw = max(raw[i] for i in cand)
         from rapidfuzz import fuzz
 
-        # content of the question the document lacks (公积金, 民宿, 票): then a word the document
-        # names only in passing (医院, 网站, 黄连) is no evidence that the question is about it
-        unexplained = any(not c.alts and not c.parts and not c.generic and len(c.surface) >= 2 for c in concepts)
         # some word of the document that is no everyday word or place (a quotation needs one too)
         topical = any(not c.generic and (c.alts or c.parts) for c in concepts)
         ranked = []
@@ -526,14 +556,15 @@ class Index:
                         m = 0.5 * share * w
                 m = min(m, w)
                 matched += m
-                if hits and not c.generic and not anchored:
-                    anchored = not unexplained or any(t not in self.listed_only for t in hits)
+                anchored = anchored or (bool(hits) and not c.generic)
                 if hits:
                     per_concept.append((c, w, hits))
             cov = matched / total if total else 0.0
-            phrase = self._phrase_share(runs, i, q_bigram_mass)
-            if phrase >= 0.5 and topical:
-                anchored = True  # a quotation of the document is evidence whatever its words
+            phrase, longest = self._phrase_share(runs, i, q_bigram_mass)
+            if phrase >= 0.5 and (topical or longest > MIN_PHRASE):
+                # a quotation of the document is evidence whatever its words; of everyday words
+                # and places only (A级旅游景区), when it is longer than one such word (旅游景点)
+                anchored = True
             prox, spans = self._sentences(i, per_concept, total)
             title_sim = fuzz.partial_ratio(qcjk, self._titles[i]) / 100 if len(qcjk) >= 4 else 0.0
             bonus = 0.1 * max(0.0, title_sim - 0.6) / 0.4
