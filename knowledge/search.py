@@ -467,6 +467,15 @@ class Index:
         """The idf mass a concept brings to the question: its best alternative's idf (x its
         weight), at least its floor; an everyday word counts half."""
         ws = [w * self.w_idf[t] for t, w in {**c.parts, **c.alts}.items() if t in self.w_idf]
+        alts = [t for t in c.alts if t in self.w_idf]
+        if len(alts) > 1:
+            # several words for one concept (帮忙 -> 帮助, 帮扶, 协助): its rarity is that of
+            # the clauses holding any of them, not of its rarest word
+            held = {i for t in alts for i, _s in self.w_post[t]}
+            k = len(held)
+            idf = math.log(1 + (self.N - k + 0.5) / (k + 0.5))
+            ws = [w * self.w_idf[t] for t, w in c.parts.items() if t in self.w_idf] + \
+                [max(c.alts[t] for t in alts) * idf]
         w = max(max(ws), c.floor) if ws else (c.floor or OOV_WEIGHT)
         return w * (GENERIC_SCALE if c.generic else 1.0)
 
@@ -528,6 +537,12 @@ class Index:
             return []
         cand = sorted(raw, key=raw.__getitem__, reverse=True)[:CANDIDATES]
         weights = [self.concept_weight(c) for c in concepts]
+        # a concept of several words weighs what the clauses holding any of them are worth
+        # (concept_weight); each of its words counts in that proportion to its rarest one
+        shrink = []
+        for c, w in zip(concepts, weights, strict=True):
+            top = max((a * self.w_idf[t] for t, a in c.alts.items() if t in self.w_idf), default=0.0)
+            shrink.append(min(1.0, w / (top * (GENERIC_SCALE if c.generic else 1.0))) if top > 0 else 1.0)
         total = sum(weights)
         runs = [r for r in CJK_RUN.findall(q) if len(r) >= MIN_PHRASE]
         q_bigram_mass = sum(self.b_idf.get(run[k:k + 2], 0.0) for run in runs for k in range(len(run) - 1))
@@ -543,9 +558,9 @@ class Index:
             matched = 0.0
             anchored = False  # some non-everyday concept matches a word of this clause
             per_concept: list[tuple[Concept, float, dict[str, float]]] = []
-            for c, w in zip(concepts, weights, strict=True):
+            for c, w, f in zip(concepts, weights, shrink, strict=True):
                 scale = GENERIC_SCALE if c.generic else 1.0
-                hits = {t: a * self.w_idf[t] * scale for t, a in c.alts.items() if t in terms}
+                hits = {t: a * self.w_idf[t] * scale * f for t, a in c.alts.items() if t in terms}
                 parts = {t: a * self.w_idf[t] * scale for t, a in c.parts.items() if t in terms}
                 m = max(max(hits.values(), default=0.0), sum(parts.values()))
                 hits.update(parts)
