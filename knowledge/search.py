@@ -207,7 +207,7 @@ class Index:
         self.N = len(clauses)
         self._typo_keys: dict[str, set[str]] | None = None
         self._expanded: dict[str, dict[str, float]] = {}
-        self._cjk_terms: list[str] | None = None
+        self._holding: dict[str, list[str]] | None = None
         self._titles = [normalize(c.title) for c in clauses]
 
     # ------------------------------------------------------------------ building
@@ -242,11 +242,16 @@ class Index:
         if t in self.w_idf:
             out[t] = 1.0
         elif len(t) >= 2 and CJK_RUN.fullmatch(t):
-            if self._cjk_terms is None:
-                self._cjk_terms = [w for w in self.w_idf if len(w) >= 3 and CJK_RUN.fullmatch(w)]
-            for w in self._cjk_terms:
-                if t in w:
-                    out[w] = max(out.get(w, 0.0), EXPAND_WEIGHT * (len(t) / len(w)) ** 0.5)
+            if self._holding is None:  # piece of 2-4 characters -> the index words holding it
+                holding: dict[str, list[str]] = defaultdict(list)
+                for w in self.w_idf:
+                    if len(w) >= 3 and CJK_RUN.fullmatch(w):
+                        pieces = {w[a:a + k] for k in (2, 3, 4) for a in range(len(w) - k + 1)}
+                        for piece in pieces - {w}:
+                            holding[piece].append(w)
+                self._holding = dict(holding)
+            for w in self._holding.get(t, ()):
+                out[w] = max(out.get(w, 0.0), EXPAND_WEIGHT * (len(t) / len(w)) ** 0.5)
             for sub in self.dt.cut_for_search(t):
                 if sub != t and len(sub) >= 2 and sub in self.w_idf and self._term_ok(sub):
                     out[sub] = max(out.get(sub, 0.0), EXPAND_WEIGHT * len(sub) / len(t))
@@ -453,13 +458,26 @@ class Index:
     def _text_variants(self, win: str) -> set[str]:
         """Index words of the document's text runs that differ from ``win`` in one character
         (not a particle), and that ``win`` itself lacks; empty when ``win`` is in the text."""
-        if win in self.fulltext:
+        text = self.fulltext
+        if win in text:
             return set()
-        pats = [re.escape(win[:j]) + "[\u3400-\u9fff]" + re.escape(win[j + 1:])
-                for j in range(len(win)) if win[j] not in _PARTICLES]
-        found = set(re.findall("|".join(pats), self.fulltext)) if pats else set()
-        if not found or len(found) > 3:
-            return set()
+        n = len(win)
+        found: set[str] = set()
+        for j in range(n):
+            if win[j] in _PARTICLES:
+                continue
+            left, right = win[:j], win[j + 1:]
+            anchor, off = (left, 0) if len(left) >= len(right) else (right, j + 1)
+            pos = text.find(anchor)
+            while pos >= 0:  # str.find on the longer side, the rest compared in place
+                start = pos - off
+                if start >= 0 and start + n <= len(text):
+                    cand = text[start:start + n]
+                    if cand[:j] == left and cand[j + 1:] == right and "\u3400" <= cand[j] <= "\u9fff":
+                        found.add(cand)
+                        if len(found) > 3:
+                            return set()
+                pos = text.find(anchor, pos + 1)
         return {t for s in found for t in self.words(s) if t in self.w_idf and t not in win and len(t) >= 2}
 
     # ------------------------------------------------------------------ scoring
