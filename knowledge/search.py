@@ -409,8 +409,10 @@ class Index:
         if not keys:
             return
         # a window of the question may be a typo only if it does not cut one of its words
-        bounds = {0, len(text)}
+        bounds = {0, len(text), len(q)}
         for _tok, s, e in self.dt.tokenize(text):
+            bounds.update((s, e))
+        for _tok, s, e in self.dt.tokenize(q):
             bounds.update((s, e))
         # characters the question's matched words do not explain: a typo is among them
         explained = [False] * len(text)
@@ -418,7 +420,9 @@ class Index:
             if c.span and (c.alts or c.parts):
                 for k in range(c.span[0], min(c.span[1], len(text))):
                     explained[k] = True
-        for m in CJK_RUN.finditer(text):
+        # windows over the question itself: a synonym's key beside a typo (拥军优属墓金) is
+        # context for the document's text, though never a typo itself
+        for m in CJK_RUN.finditer(q):
             run, off = m.group(0), m.start()
             for n in (6, 5, 4, 3):
                 for i in range(len(run) - n + 1):
@@ -427,8 +431,9 @@ class Index:
                     win = run[i:i + n]
                     if win in self.w_idf or self.dt.is_word(win):
                         continue  # a real word is not a typo (火车票 is not 火车站)
+                    keyed = any(text[k] != q[k] for k in range(off + i, min(off + i + n, len(text))))
                     cands: set[str] = set()
-                    for j in range(n):
+                    for j in range(n if not keyed else 0):
                         if win[j] in _PARTICLES or ((j == 0 or j == n - 1) and win[j] in _STOP_CHARS):
                             continue  # 重庆的 is not a typo of 重庆市
                         cands |= keys.get(win[:j] + "?" + win[j + 1:], set())
@@ -574,6 +579,7 @@ class Index:
         for i in cand:
             terms = self.doc_terms[i]
             matched = 0.0
+            evidence = 0.0  # the same, each concept at its matched word's own idf (MIN_MATCHED)
             anchored = False  # some non-everyday concept matches a word of this clause
             per_concept: list[tuple[Concept, float, dict[str, float]]] = []
             for c, w, f in zip(concepts, weights, shrink, strict=True):
@@ -589,6 +595,7 @@ class Index:
                         m = 0.5 * share * w
                 m = min(m, w)
                 matched += m
+                evidence += m / f if f > 0 else m
                 anchored = anchored or (bool(hits) and not c.generic)
                 if hits:
                     per_concept.append((c, w, hits))
@@ -603,7 +610,7 @@ class Index:
             bonus = 0.1 * max(0.0, title_sim - 0.6) / 0.4
             final = 0.45 * cov + 0.2 * prox + 0.15 * phrase + 0.2 * (raw[i] / top_raw) + bonus
             conf = max(cov, phrase)
-            ranked.append((i, min(1.0, final * conf ** 0.25), conf, matched, anchored, spans))
+            ranked.append((i, min(1.0, final * conf ** 0.25), conf, evidence, anchored, spans))
         ranked.sort(key=lambda x: x[1], reverse=True)
         best = ranked[0]
         anchored = best[4] or allowed is not None  # a named section anchors the question itself
