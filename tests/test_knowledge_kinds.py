@@ -214,3 +214,67 @@ def test_general_approach_is_the_preamble(kb, kb26, q):
 def test_who_issued_it_is_the_header(kb, kb26):
     for k in (kb, kb26):
         _check(k, "这份通知是哪个单位印发的", "header")
+
+
+# --- the same kinds on a document nobody tuned for (another district, another year) ----------------
+
+WULONG = """武隆双拥办发〔2027〕1号
+
+武隆区双拥工作领导小组办公室
+关于印发《2027年武隆区双拥工作要点》的通知
+
+各乡镇人民政府、街道办事处，区双拥工作领导小组各成员单位：
+
+现将《2027年武隆区双拥工作要点》印发给你们，请认真贯彻落实。
+
+2027年武隆区双拥工作要点
+
+2027年全区双拥工作要以习近平新时代中国特色社会主义思想为指导，巩固军政军民团结。
+
+一、加强双拥宣传教育
+（一）开展国防教育。组织中小学生军训，推动国防教育进学校、进社区。
+（二）营造尊崇氛围。推动仙女山、天生三桥等旅游景区对现役军人和退役军人实行门票减免。
+
+二、支持部队建设
+（一）支持练兵备战。协调解决部队训练场地和训练扰民问题，做好演训保障。
+（二）做好征兵工作。重点征集大学毕业生入伍，落实大学生士兵学费补偿政策。
+
+三、落实优抚安置
+（一）做好退役军人安置。举办退役军人专场招聘会，扶持退役军人返乡创业。
+（二）提高优抚水平。按时发放优抚对象抚恤补助金，春节走访慰问烈属和困难军属。
+
+四、加强组织领导
+（一）健全工作机制。落实双拥工作联席会议制度。
+（二）加强队伍建设。确保双拥办有编制、有人员、有经费。
+（三）开展双拥模范区创建。迎接市级双拥模范区考评验收。
+"""
+
+
+@pytest.fixture(scope="module")
+def kbw() -> KnowledgeBase:
+    from knowledge import parse_text
+
+    return KnowledgeBase.from_document(parse_text(WULONG))
+
+
+def test_unseen_document_overview_lists_all_four(kbw):
+    for q in ("这份要点分几块", "全文提纲", "what are the main sections"):
+        a = kbw.ask(q)
+        assert a.kind == "overview" and [h.clause.id for h in a.hits] == ["1", "2", "3", "4"], q
+
+
+@pytest.mark.parametrize("q", ["武隆今天天气怎么样", "仙女山怎么去", "天生三桥门票多少钱", "武隆到重庆的高铁票",
+                               "how is the weather in wulong today"])
+def test_unseen_document_places_and_everyday_words_are_not_found(kbw, q):
+    assert ids(kbw, q) == [], q
+
+
+@pytest.mark.parametrize("q,cid", [
+    ("仙女山景区对军人免门票吗", "1.2"), ("部队打靶太吵了咋办", "2.1"), ("大学生去当兵学费咋个办", "2.2"),
+    ("老兵回老家创业有人扶持不", "3.1"), ("过年有人去看望烈士家属吗", "3.2"), ("双拥办没人没钱咋整", "4.2"),
+    ("veterans job fairs", "3.1"), ("tuition compensation for student soldiers", "2.2"),
+    ("preparing for the municipal model district evaluation", "4.3"), ("military training for pupils", "1.1"),
+    ("国防教肓进学校", "1.1"), ("这份要点的总体要求是什么", "preamble"),
+])
+def test_unseen_document_kinds(kbw, q, cid):
+    _check(kbw, q, cid)
