@@ -8,7 +8,7 @@ word must be an overview word of ``data/overview.txt`` (or a run of them: 哪几
 stopword, a time word or a word of the document's own title (「双拥工作要点有哪些」). Any other word
 is a topic, and the question is about a clause. With no topic, the roles of the words decide
 (see the data file): an outline word alone, a parts word with a listing or telling word, or the
-document named with a telling or a parts word.
+document named with a telling, a parts or a listing word.
 """
 
 from __future__ import annotations
@@ -98,4 +98,4 @@ def is_overview(q: str, index, title_words: frozenset[str]) -> bool:  # noqa: AN
             continue  # a lone character (吧, 下, 呗): no topic
         return False
     return "outline" in roles or ("parts" in roles and bool(roles & {"list", "tell"})) \
-        or ("whole" in roles and bool(roles & {"tell", "parts"}))
+        or ("whole" in roles and bool(roles & {"tell", "parts", "list"}))

@@ -5,9 +5,12 @@ Signals, each a principle rather than a rule for a question:
 * **words** — BM25 over the words of every clause (Lucene's idf ``ln(1 + (N - n + 0.5) / (n + 0.5))``,
   positive even on a 20-clause corpus); a clause's title counts as a second field of weight 3;
 * **concepts** — a question is a list of concepts, each with alternative index terms: the word
-  itself (weight 1), its synonyms (a colloquial word -> the document's word), its English
-  glossary entry, a one-character typo correction against the index vocabulary. An exact word of
-  the document counts more than a synonym pointing elsewhere (``SYNONYM_WEIGHT``);
+  itself (weight 1), its synonyms (a colloquial word -> the document's word; a key never cuts a
+  word of the question: 电影 is not read inside 电影院), its English glossary entry (a target the
+  document lacks reaches the document's words that hold it: 跨区 -> 跨区机动), a one-character
+  typo correction against the index vocabulary or the document's text (拥君活动 -> 拥军活动). An
+  exact word of the document counts more than a synonym pointing elsewhere (``SYNONYM_WEIGHT``);
+  a concept of several words is as rare as the clauses holding any of them;
 * **coverage** — the idf-weighted share of the question's concepts a clause matches; a concept
   the document never uses (``OOV_WEIGHT``) still counts in the total, which is what makes an
   off-topic question unconfident;
@@ -15,9 +18,13 @@ Signals, each a principle rather than a rule for a question:
   best sentences are also what the reader sees in bold (``Hit.sentences``);
 * **phrases** — a run of the question found verbatim in a clause (4+ characters), weighted by the
   idf of the character bigrams it spans: quoting the document beats any synonym's expansion;
-* **everyday words** — a question whose only matches are everyday words (``everyday.txt``: 疫情,
-  学习, 会议 …) is not about the document; character bigrams (a weak channel that survives
-  segmentation differences) never anchor a question on their own either.
+* **evidence of topic** — a question is answered only when a word that says what it is about
+  matches: not an everyday word (``everyday.txt`` by category: 疫情, 天气, 看病 …, and a thing
+  headed by one: 旅游景点, 火车站), not a place (the plan's own county from its title, a name
+  before 县/镇/古镇/景区, the members of a 「、」 list closed by 等 and a kind of place:
+  「黄水、西沱古镇等A级旅游景区」), not the scaffolding of any plan (county, level, carry out).
+  Character bigrams (a weak channel that survives segmentation differences) never anchor a
+  question on their own either; a verbatim quotation does, when it is more than one such word.
 
 The confidence threshold is on coverage (share of the question explained), not on a raw score.
 """
@@ -340,7 +347,7 @@ class Index:
             if tok in self.w_idf:
                 return True
             rest = [tok[:max(0, start - a)], tok[end - a:] if end - a < len(tok) else ""]
-            return not all(r == "" or r in syn or r in self.w_idf for r in rest)
+            return not all(r == "" or r in syn or r in self.w_idf or r in self.stop for r in rest)
 
         for key in sorted((k for k in syn if k in text), key=len, reverse=True):
             start = text.find(key)
@@ -587,6 +594,9 @@ class Index:
                 hits = {t: a * self.w_idf[t] * scale * f for t, a in c.alts.items() if t in terms}
                 parts = {t: a * self.w_idf[t] * scale for t, a in c.parts.items() if t in terms}
                 m = max(max(hits.values(), default=0.0), sum(parts.values()))
+                # the question's own word (or its synonym) is evidence; a piece of a longer word
+                # the document lacks is not (医疗 of 医疗保险, 住房 of 住房公积金)
+                anchored = anchored or (bool(hits) and not c.generic)
                 hits.update(parts)
                 if m == 0.0 and len(c.surface) >= 2:  # partial credit from shared bigrams
                     bg = bigrams(c.surface)
@@ -596,7 +606,6 @@ class Index:
                 m = min(m, w)
                 matched += m
                 evidence += m / f if f > 0 else m
-                anchored = anchored or (bool(hits) and not c.generic)
                 if hits:
                     per_concept.append((c, w, hits))
             cov = matched / total if total else 0.0
