@@ -278,3 +278,22 @@ def test_unseen_document_places_and_everyday_words_are_not_found(kbw, q):
 ])
 def test_unseen_document_kinds(kbw, q, cid):
     _check(kbw, q, cid)
+
+
+@pytest.mark.parametrize("name,doc", [("questions_2020.jsonl", None), ("questions_2026.jsonl", DOC_2026)])
+def test_set4_does_not_fall_back(name, doc):
+    """Set 4 (measured on first contact at 89.1 % and 87.7 %) stays above 95 % top-1, scored as
+    its helper did: [] = no answer, ["overview"] = every section listed."""
+    k = KnowledgeBase.load(doc) if doc else KnowledgeBase.load()
+    rows = [json.loads(x) for x in (DATA / "set4" / name).read_text(encoding="utf-8").splitlines() if x.strip()]
+    ok = 0
+    for d in rows:
+        a = k.ask(d["q"])
+        got = [h.clause.id for h in a.hits]
+        if d["expect"] == ["overview"]:
+            ok += a.kind == "overview" and got == [c.id for c in k.sections()]
+        elif d["expect"] == []:
+            ok += not got
+        else:
+            ok += bool(got) and got[0] in d["expect"]
+    assert ok / len(rows) >= 0.95, ok / len(rows)
