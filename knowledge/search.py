@@ -53,6 +53,7 @@ GENERIC_SCALE = 0.5     # an everyday word weighs half
 RELATED_SHARE = 0.6     # a further hit must score this share of the best, and be anchored itself
 RELATED_COVERAGE = 0.7  # ... and explain this share of what the best explains
 TYPO_WEIGHT = 0.9
+TYPO_CONTEXT = 64       # clauses a typo's context may be in (more: too common to tell)
 EN_UNKNOWN_WEIGHT = 1.0  # an English word neither the glossary nor the stop list knows
 EXPAND_WEIGHT = 0.8     # a glossary target found inside a longer word of the document (跨区 in 跨区机动)
 SUBWORD_WEIGHT = 0.6
@@ -215,6 +216,8 @@ class Index:
         self._typo_keys: dict[str, set[str]] | None = None
         self._expanded: dict[str, dict[str, float]] = {}
         self._holding: dict[str, list[str]] | None = None
+        self._ids: dict[tuple[str, bool], frozenset[int]] = {}
+        self._union_df: dict[frozenset[str], int] = {}
         self._titles = [normalize(c.title) for c in clauses]
 
     # ------------------------------------------------------------------ building
@@ -469,30 +472,57 @@ class Index:
 
     def _text_variants(self, win: str) -> set[str]:
         """Index words of the document's text runs that differ from ``win`` in one character
-        (not a particle), and that ``win`` itself lacks; empty when ``win`` is in the text."""
-        text = self.fulltext
-        if win in text:
-            return set()
+        (not a particle), and that ``win`` itself lacks; empty when ``win`` is in the text.
+        Only the clauses holding the window's other character pairs are read, and a context
+        held by more than ``TYPO_CONTEXT`` clauses is too common to pin a typo down."""
         n = len(win)
+        whole: frozenset[int] | None = None  # the clauses that could hold the window as it is
+        for b in set(bigrams(win)):
+            ids = self._clauses_of(b, self.b_post)
+            whole = ids if whole is None else whole & ids
+        if (any(win in self.texts[i] for i in whole) if whole is not None and len(whole) <= 256
+                else win in self.fulltext):
+            return set()
         found: set[str] = set()
         for j in range(n):
             if win[j] in _PARTICLES:
                 continue
             left, right = win[:j], win[j + 1:]
+            pairs = set(bigrams(left)) | set(bigrams(right))
+            if not pairs:
+                continue
+            held: set[int] | frozenset[int] | None = None
+            for b in sorted(pairs, key=lambda b: len(self.b_post.get(b, ()))):
+                ids = self._clauses_of(b, self.b_post)
+                held = ids if held is None else held & ids
+                if not held:
+                    break
+            if not held or len(held) > TYPO_CONTEXT:
+                continue
             anchor, off = (left, 0) if len(left) >= len(right) else (right, j + 1)
-            pos = text.find(anchor)
-            while pos >= 0:  # str.find on the longer side, the rest compared in place
-                start = pos - off
-                if start >= 0 and start + n <= len(text):
-                    cand = text[start:start + n]
-                    if cand[:j] == left and cand[j + 1:] == right and "\u3400" <= cand[j] <= "\u9fff":
-                        found.add(cand)
-                        if len(found) > 3:
-                            return set()
-                pos = text.find(anchor, pos + 1)
+            for i in held:
+                text = self.texts[i]
+                pos = text.find(anchor)
+                while pos >= 0:  # str.find on the longer side, the rest compared in place
+                    start = pos - off
+                    if start >= 0 and start + n <= len(text):
+                        cand = text[start:start + n]
+                        if cand[:j] == left and cand[j + 1:] == right and "\u3400" <= cand[j] <= "\u9fff":
+                            found.add(cand)
+                            if len(found) > 3:
+                                return set()
+                    pos = text.find(anchor, pos + 1)
         return {t for s in found for t in self.words(s) if t in self.w_idf and t not in win and len(t) >= 2}
 
     # ------------------------------------------------------------------ scoring
+    def _clauses_of(self, term: str, post: dict[str, list[tuple[int, float]]]) -> frozenset[int]:
+        """The clauses whose postings (``w_post`` or ``b_post``) hold ``term``, cached."""
+        key = (term, post is self.b_post)
+        got = self._ids.get(key)
+        if got is None:
+            got = self._ids[key] = frozenset(i for i, _s in post.get(term, ()))
+        return got
+
     def concept_weight(self, c: Concept) -> float:
         """The idf mass a concept brings to the question: its best alternative's idf (x its
         weight), at least its floor; an everyday word counts half."""
@@ -501,8 +531,10 @@ class Index:
         if len(alts) > 1:
             # several words for one concept (帮忙 -> 帮助, 帮扶, 协助): its rarity is that of
             # the clauses holding any of them, not of its rarest word
-            held = {i for t in alts for i, _s in self.w_post[t]}
-            k = len(held)
+            key = frozenset(alts)
+            k = self._union_df.get(key)
+            if k is None:
+                k = self._union_df[key] = len(frozenset().union(*(self._clauses_of(t, self.w_post) for t in alts)))
             idf = math.log(1 + (self.N - k + 0.5) / (k + 0.5))
             ws = [w * self.w_idf[t] for t, w in c.parts.items() if t in self.w_idf] + \
                 [max(c.alts[t] for t in alts) * idf]
