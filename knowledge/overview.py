@@ -60,13 +60,17 @@ def is_overview(q: str, index, title_words: frozenset[str]) -> bool:  # noqa: AN
     # though jieba cuts 大 + 标题); single characters only as words of their own (节 is not read
     # in 春节)
     blanked = q
+    found: list[str] = []
     for w in sorted((w for w in vocab if len(w) >= 2 and not w.isascii() and w in q), key=len, reverse=True):
         if w in blanked:
             roles |= vocab[w]
+            found.append(w)
             blanked = blanked.replace(w, " ")
-    # a synonym key (谁发, 发给, 文号, 总体要求 …) that is not itself an overview word is a topic
+    # a synonym key (谁发, 发给, 文号, 几号文件, 总体要求 …) that is not itself an overview word,
+    # nor inside one (标题 of 大标题), is a topic
     for key in syn:
-        if key in blanked and key not in vocab and not (key.isascii() and not re.search(rf"\b{re.escape(key)}\b", blanked)):
+        if key in q and key not in vocab and not any(key in w for w in found) \
+                and not (key.isascii() and not re.search(rf"\b{re.escape(key)}\b", q)):
             return False
     text = blanked
     for m in _EN.finditer(blanked):

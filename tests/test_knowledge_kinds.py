@@ -211,9 +211,11 @@ def test_general_approach_is_the_preamble(kb, kb26, q):
         _check(k, q, "preamble")
 
 
-def test_who_issued_it_is_the_header(kb, kb26):
+@pytest.mark.parametrize("q", ["这份通知是哪个单位印发的", "这份要点是哪年的", "文件是哪天出的", "这是几号文件",
+                               "谁签发的", "发给哪些部门", "who is it addressed to"])
+def test_questions_about_the_notice_are_the_header(kb, kb26, q):
     for k in (kb, kb26):
-        _check(k, "这份通知是哪个单位印发的", "header")
+        _check(k, q, "header")
 
 
 # --- the same kinds on a document nobody tuned for (another district, another year) ----------------
