@@ -139,12 +139,12 @@ def report(path: Path, doc: Path | None, fc: dict, verbose: bool) -> tuple[int, 
     a, b = evaluate(ours, path, misses), evaluate(base.ask, path)
     title = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     print(f"\n{title}" + (f"  (document {doc.relative_to(ROOT) if doc.is_relative_to(ROOT) else doc})" if doc else ""))
-    print(f"{'kind':<14}{'n':>4}  {'top1':>7}{'top3':>7}   {'base1':>7}{'base3':>7}"
+    print(f"{'kind':<20}{'n':>4}  {'top1':>7}{'top3':>7}   {'base1':>7}{'base3':>7}"
           + (f"   {'first1':>7}{'first3':>7}" if fc else ""))
     for k in sorted(a, key=lambda k: (k == "ALL", k)):
         n, t1, t3 = a[k]
         _, b1, b3 = b[k]
-        line = f"{k:<14}{n:>4}  {t1 / n:>7.1%}{t3 / n:>7.1%}   {b1 / n:>7.1%}{b3 / n:>7.1%}"
+        line = f"{k:<20}{n:>4}  {t1 / n:>7.1%}{t3 / n:>7.1%}   {b1 / n:>7.1%}{b3 / n:>7.1%}"
         if fc:
             f1, f3 = fc.get(k, (float("nan"), float("nan")))
             line += f"   {f1:>7.1%}{f3:>7.1%}"
