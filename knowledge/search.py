@@ -240,6 +240,8 @@ class Index:
                 self.places.update((w, w + nxt))
             elif len(w) >= 3 and w[-1] in "县市镇乡村" and self.dt.tag(w) == "ns" and not w.startswith("各"):
                 self.places.update((w, w[:-1]))  # 重庆市 -> 重庆
+            elif len(w) >= 2 and w[-1] in "江河湖山岛" and self.dt.tag(w) == "ns":
+                self.places.add(w)  # 长江, 乌江: a river or a mountain the plan names
 
     def expand(self, t: str) -> dict[str, float]:
         """Index words for a word of the glossary: itself when the document has it; else the
@@ -361,7 +363,15 @@ class Index:
                     continue
                 own = key in self.w_idf
                 scale = SYNONYM_WEIGHT if own else 1.0
-                alts = {t: w * scale for t, w in syn[key] if t in self.w_idf and t != key}
+                alts: dict[str, float] = {}
+                for t, w in syn[key]:
+                    if t == key:
+                        continue
+                    # a word this document does not use reaches the words that hold it or that it
+                    # holds (抢险救灾 -> 抢险 in a plan that says 抢险救援)
+                    for term, w2 in self.expand(t).items():
+                        if term != key:
+                            alts[term] = max(alts.get(term, 0.0), w * scale * w2)
                 if own:
                     alts[key] = 1.0
                 if alts:
