@@ -299,3 +299,30 @@ def test_set4_does_not_fall_back(name, doc):
         else:
             ok += bool(got) and got[0] in d["expect"]
     assert ok / len(rows) >= 0.95, ok / len(rows)
+
+
+# --- a third county's plan (忠县 2025, sections written 第一部分 …) --------------------------------
+
+@pytest.fixture(scope="module")
+def kb25() -> KnowledgeBase:
+    return KnowledgeBase.load(DATA / "docs" / "2025-odd-workpoints.txt")
+
+
+@pytest.mark.parametrize("q,cid", [
+    ("当兵的坐公交免费吗", "3.5"), ("发洪水部队来救", "4.2"), ("兵娃娃上学", "3.6"), ("给烈士找亲人", "3.7"),
+    ("pensions and living allowances", "3.3"), ("relocating scattered martyrs' tombs", "3.7"),
+    ("half-year work summary", "5.3"), ("随军家署就业", "3.6"), ("双拥模范县复差", "5.2"),
+])
+def test_third_county_kinds(kb25, q, cid):
+    _check(kb25, q, cid)
+
+
+@pytest.mark.parametrize("q", ["忠县今天天气", "长江边哪里钓鱼好", "忠县到重庆的动车", "银行几点开门"])
+def test_third_county_offtopic(kb25, q):
+    assert ids(kb25, q) == [], q
+
+
+def test_third_county_overview(kb25):
+    for q in ("这份要点分几块", "文件目录", "what are the sections", "今年主要干哪些事"):
+        a = kb25.ask(q)
+        assert a.kind == "overview" and len(a.hits) == 5, q
