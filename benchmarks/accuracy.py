@@ -12,10 +12,13 @@ Sets (tests/data/):
   questions_v3.jsonl       181, a third independent set, issue 13's kinds (2020)
   questions_2026.jsonl      69, docs/2026-shizhu-workpoints.docx (another county, 6 sections)
   questions_2025.jsonl      25, docs/2025-odd-workpoints.txt (an odd layout)
+  set4/questions_2020.jsonl 175, a fourth independent set (2020)
+  set4/questions_2026.jsonl 155, the fourth set on docs/2026-shizhu-workpoints.txt
   questions_v3_botdata.jsonl 18 questions about the bot's own data: intent recognition
-The v3 / 2026 / 2025 sets were written by a helper who had not seen the code; their first-contact
-figures (tests/data/first_contact/*.txt, measured by the helper's black-box scorer on the code
-before issue 13's work) are printed beside today's.
+The v3 / 2026 / 2025 / set4 sets were written by a helper who had not seen the code; their
+first-contact figures (tests/data/first_contact/*.txt and tests/data/set4/first_contact_*.txt,
+measured by the helper's black-box scorer on the code before any change made for that set) are
+printed beside today's.
 
 Scoring: ``"expect": []`` is right when there is no answer (off-topic, or a reference that does
 not exist); ``["overview"]`` when the answer is the document's outline; else top-1 = the first
@@ -44,6 +47,8 @@ SETS = [  # (questions, document or None for the shipped one, first-contact file
     ("questions_v3.jsonl", None, "first_contact_2020.txt"),
     ("questions_2026.jsonl", "docs/2026-shizhu-workpoints.docx", "first_contact_2026.txt"),
     ("questions_2025.jsonl", "docs/2025-odd-workpoints.txt", "first_contact_2025.txt"),
+    ("set4/questions_2020.jsonl", None, "set4/first_contact_2020.txt"),
+    ("set4/questions_2026.jsonl", "docs/2026-shizhu-workpoints.txt", "set4/first_contact_2026.txt"),
 ]
 
 
@@ -96,16 +101,26 @@ def evaluate(ask, path: Path, misses: list | None = None):
     return per
 
 
+_FC_LINE = [  # the two report layouts: "kind top-1 a/n x% top-3 b/n y%" and "kind n a x% b y%"
+    re.compile(r"^\s*([\w/]+)\s+top-1\s+\d+/\d+\s+([\d.]+)%\s+top-3\s+\d+/\d+\s+([\d.]+)%"),
+    re.compile(r"^\s*([\w/]+)\s+\d+\s+\d+\s+([\d.]+)%\s+\d+\s+([\d.]+)%\s*$"),
+]
+
+
 def first_contact(name: str | None) -> dict[str, tuple[float, float]]:
     """kind -> (top-1, top-3) from a first-contact report ('overall' -> 'ALL'); the first table
-    in the file (the .docx run for 2026 repeats the .txt one)."""
-    if not name or not (DATA / "first_contact" / name).exists():
+    in the file (the .docx run for 2026 repeats the .txt one). ``name`` is relative to
+    tests/data/first_contact/ or, with a folder, to tests/data/."""
+    if not name:
+        return {}
+    path = DATA / name if "/" in name else DATA / "first_contact" / name
+    if not path.exists():
         return {}
     out: dict[str, tuple[float, float]] = {}
-    for line in (DATA / "first_contact" / name).read_text(encoding="utf-8").splitlines():
-        m = re.match(r"^\s*(\w+)\s+top-1\s+\d+/\d+\s+([\d.]+)%\s+top-3\s+\d+/\d+\s+([\d.]+)%", line)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = _FC_LINE[0].match(line) or _FC_LINE[1].match(line)
         if m:
-            kind = "ALL" if m.group(1) == "overall" else m.group(1)
+            kind = "ALL" if m.group(1).lower() == "overall" else m.group(1)
             if kind in out:
                 break
             out[kind] = (float(m.group(2)) / 100, float(m.group(3)) / 100)
@@ -124,12 +139,12 @@ def report(path: Path, doc: Path | None, fc: dict, verbose: bool) -> tuple[int, 
     a, b = evaluate(ours, path, misses), evaluate(base.ask, path)
     title = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     print(f"\n{title}" + (f"  (document {doc.relative_to(ROOT) if doc.is_relative_to(ROOT) else doc})" if doc else ""))
-    print(f"{'kind':<14}{'n':>4}  {'top1':>7}{'top3':>7}   {'base1':>7}{'base3':>7}"
+    print(f"{'kind':<20}{'n':>4}  {'top1':>7}{'top3':>7}   {'base1':>7}{'base3':>7}"
           + (f"   {'first1':>7}{'first3':>7}" if fc else ""))
     for k in sorted(a, key=lambda k: (k == "ALL", k)):
         n, t1, t3 = a[k]
         _, b1, b3 = b[k]
-        line = f"{k:<14}{n:>4}  {t1 / n:>7.1%}{t3 / n:>7.1%}   {b1 / n:>7.1%}{b3 / n:>7.1%}"
+        line = f"{k:<20}{n:>4}  {t1 / n:>7.1%}{t3 / n:>7.1%}   {b1 / n:>7.1%}{b3 / n:>7.1%}"
         if fc:
             f1, f3 = fc.get(k, (float("nan"), float("nan")))
             line += f"   {f1:>7.1%}{f3:>7.1%}"

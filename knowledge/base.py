@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from .model import Answer, Clause, Hit
+from .overview import is_overview
 from .parser import Meta, ParsedDocument, ParseWarning, parse_file
 from .refs import Ref, find_ref
 from .textnorm import clean, normalize
@@ -15,21 +16,24 @@ DEFAULT_DOC = Path(__file__).with_name("documents") / "fengdu-2020-workpoints.tx
 MAX_QUESTION = 500  # characters looked at; longer input is cut, never an error
 
 
-# questions about the whole document rather than one clause: answered with its sections
-_OVERVIEW = re.compile(
-    r"^(请问)?(这个|这份|这篇|本|该)?(今年|本年度?|\d{4}年?)?的?(双拥)?(工作)?(要点|文件|通知|任务|工作|内容)"
-    r"(主要|一共|总共|都)?(有哪些|有什么|包括哪些|包括什么|[讲说写]了?(什么|哪些|啥)|是什么内容|都有什么"
-    r"|有几[个部项条])"
-    r"|(分为|有|共)几(个|大)?(部分|块|方面)|(有|是)?哪(几|些)(个|块|大)?(部分|块|方面|板块)"
-    r"|(目录|大纲|概要|主要内容|内容概述|概括|概述|总结一下|简单介绍)"
-    r"|^(what does (the|this) (document|notice|plan|file) (say|cover|contain|include)|overview|outline|summar"
-    r"|table of contents|what are the (main )?(sections|parts))",
-    re.IGNORECASE,
-)
+# 「这份要点」「本文件中」「文件里」: the document named as a whole, which says nothing of where in it
+# the answer is (without it, 要点 would point at the notice, whose title holds the word)
+_DOC_NAME = re.compile(
+    r"(?:(?:这份|这个|这篇|本|该|此|整个|整份|整篇)\s*(?:今年|本年度?)?的?\s*(?:双拥)?(?:工作)?(?:要点|文件|通知|方案|计划)"
+    r"(?:里面|里头|里|中|上|当中)?"
+    r"|(?:双拥)?(?:工作)?(?:要点|文件|方案|计划)(?:里面|里头|里|中|当中)"
+    r"|^(?:双拥)?(?:工作)?(?:要点|文件|方案|计划)(?=的))的?")
 
 
-def is_overview(q: str) -> bool:
-    return bool(_OVERVIEW.search(q.replace(" ", "") if not q.isascii() else q.strip().rstrip("?")))
+# the county (city, district) a plan is of: 丰都县, 石柱土家族自治县, 忠县
+_LOCALITY = re.compile(r"([\u4e00-\u9fff]{1,6}?)(?:[\u4e00-\u9fff]{1,2}族)*(?:自治县|自治州|县|市|区)")
+
+
+def without_document_name(q: str) -> str:
+    """``q`` without the phrases that name the document as a whole (「这份要点的总体思路」 ->
+    「总体思路」); unchanged when nothing else would be left."""
+    rest = _DOC_NAME.sub(" ", q).strip()
+    return rest if rest and rest != q else q
 
 
 class KnowledgeBase:
@@ -52,6 +56,7 @@ class KnowledgeBase:
         self._pos = {cid: i for i, cid in enumerate(self._order)}
         self._index = None
         self._short: dict[int, dict[str, str]] = {}
+        self._title_words: frozenset[str] | None = None
 
     @classmethod
     def from_document(cls, doc: ParsedDocument, source: Path | None = None) -> KnowledgeBase:
@@ -88,8 +93,31 @@ class KnowledgeBase:
                 extra["header"] = " ".join(fields)
             if "preamble" in self.clauses:
                 extra["preamble"] = "总体要求 指导思想 目标"
-            self._index = Index([self.clauses[k] for k in self._order], extra)
+            self._index = Index([self.clauses[k] for k in self._order], extra, self.places())
         return self._index
+
+    @property
+    def title_words(self) -> frozenset[str]:
+        """The words of the document's title (双拥, 工作, 要点, 丰都县, 丰都 …): in a question they
+        name the document, not a topic."""
+        if self._title_words is None:
+            from .resources import tokenizer
+
+            title = normalize(self.title)
+            self._title_words = frozenset(w for w in tokenizer().cut_for_search(title)
+                                          if w.strip() and not w.isdigit())
+        return self._title_words
+
+    def places(self) -> set[str]:
+        """The document's own place names, from its title and issuer: 「2026年石柱土家族自治县双拥
+        工作要点」 -> 石柱, 石柱土家族自治县 (a question naming them says nothing of its topic)."""
+        out: set[str] = set()
+        for text in (self.title, self.meta.issuer or ""):
+            text = re.sub(r"\d{4}\s*年度?", "", normalize(text))
+            m = _LOCALITY.search(text)
+            if m:
+                out.update(p for p in (m.group(0), m.group(1)) if len(p) >= 2)
+        return out
 
     def get(self, id: str) -> Clause | None:
         return self.clauses.get(str(id))
@@ -157,10 +185,10 @@ class KnowledgeBase:
         ref = find_ref(q)
         if ref is not None:
             return self._structural(question, q, ref, limit)
-        if is_overview(q):
-            return Answer(question=question, kind="overview",
-                          hits=[Hit(c, 1.0) for c in self.sections()][:max(limit, 4)])
-        return self._content(question, q, limit)
+        if is_overview(q, self.index, self.title_words):
+            # every section, whatever ``limit`` (which counts clauses found by content)
+            return Answer(question=question, kind="overview", hits=[Hit(c, 1.0) for c in self.sections()])
+        return self._content(question, without_document_name(q), limit)
 
     def _content(self, question: str, q: str, limit: int, allowed: set[int] | None = None,
                  section: str | None = None) -> Answer:

@@ -37,7 +37,8 @@ def cache_dir() -> Path:
         return Path(tempfile.mkdtemp(prefix="shuangyong-"))  # mkdtemp is 0700 too
 
 
-def _lines(name: str):
+def lines(name: str):
+    """The non-empty, non-comment lines of ``data/<name>``, stripped."""
     with open(DATA / name, encoding="utf-8") as f:
         for raw in f:
             line = raw.strip()
@@ -48,7 +49,7 @@ def _lines(name: str):
 @lru_cache(maxsize=1)
 def domain_words() -> tuple[tuple[str, int, str | None], ...]:
     out = []
-    for line in _lines("userdict.txt"):
+    for line in lines("userdict.txt"):
         parts = line.split()
         freq = int(parts[1]) if len(parts) > 1 else 100
         out.append((parts[0], freq, parts[2] if len(parts) > 2 else None))
@@ -67,7 +68,7 @@ def _parse_targets(rhs: str) -> tuple[tuple[str, float], ...]:
 def synonyms() -> dict[str, tuple[tuple[str, float], ...]]:
     """colloquial key -> ((document word, weight), ...)"""
     out: dict[str, tuple[tuple[str, float], ...]] = {}
-    for line in _lines("synonyms.txt"):
+    for line in lines("synonyms.txt"):
         key, _, rhs = line.partition("=>")
         out[key.strip().lstrip("~").lower()] = _parse_targets(rhs)
     return out
@@ -77,26 +78,71 @@ def synonyms() -> dict[str, tuple[tuple[str, float], ...]]:
 def generic_keys() -> frozenset[str]:
     """Synonym keys marked ``~``: everyday words that alone do not make a question on-topic."""
     return frozenset(line.partition("=>")[0].strip().lstrip("~").lower()
-                     for line in _lines("synonyms.txt") if line.startswith("~"))
+                     for line in lines("synonyms.txt") if line.startswith("~"))
 
 
 @lru_cache(maxsize=1)
-def glossary() -> dict[str, tuple[tuple[str, float], ...]]:
-    out: dict[str, tuple[tuple[str, float], ...]] = {}
-    for line in _lines("glossary_en.txt"):
+def _glossary() -> tuple[dict[str, tuple[tuple[str, float], ...]], frozenset[str], dict[tuple[str, ...], str]]:
+    """(phrase -> targets, generic phrases, stems -> phrase). Entries whose words have the same
+    stems (train, training) are one entry: the shortest phrase, with the targets of all."""
+    raw: list[tuple[str, tuple[tuple[str, float], ...], bool]] = []
+    for line in lines("glossary_en.txt"):
         key, _, rhs = line.partition("=>")
-        out[" ".join(key.lower().split())] = _parse_targets(rhs)
+        generic = key.strip().startswith("~")
+        raw.append((" ".join(key.strip().lstrip("~").lower().split()), _parse_targets(rhs), generic))
+    groups: dict[tuple[str, ...], list[tuple[str, tuple[tuple[str, float], ...], bool]]] = {}
+    for phrase, targets, generic in raw:
+        stem = tuple(english_base(w) for w in EN_TOKEN.findall(phrase))
+        if stem:
+            groups.setdefault(stem, []).append((phrase, targets, generic))
+    table: dict[str, tuple[tuple[str, float], ...]] = {}
+    generics: set[str] = set()
+    stems: dict[tuple[str, ...], str] = {}
+    for stem, entries in groups.items():
+        name = min((e[0] for e in entries), key=len)
+        merged: dict[str, float] = {}
+        for _p, targets, _g in entries:
+            for t, w in targets:
+                merged[t] = max(merged.get(t, 0.0), w)
+        table[name] = tuple(merged.items())
+        if all(g for _p, _t, g in entries):
+            generics.add(name)
+        stems[stem] = name
+    return table, frozenset(generics), stems
+
+
+def glossary() -> dict[str, tuple[tuple[str, float], ...]]:
+    """English phrase -> ((Chinese word, weight), ...) (``glossary_en.txt``)."""
+    return _glossary()[0]
+
+
+def glossary_generic() -> frozenset[str]:
+    """Glossary phrases marked ``~`` (county, level, carry out …): no evidence of a topic."""
+    return _glossary()[1]
+
+
+def _everyday() -> dict[str, tuple[bool, frozenset[str]]]:
+    out: dict[str, tuple[bool, frozenset[str]]] = {}
+    for line in lines("everyday.txt"):
+        cat, sep, words = line.partition(":")
+        if not sep:
+            cat, words = "", line
+        out[cat.strip().rstrip("*")] = (cat.strip().endswith("*"), frozenset(words.lower().split()))
     return out
 
 
 @lru_cache(maxsize=1)
 def everyday_words() -> frozenset[str]:
-    """Everyday words (``everyday.txt``: 疫情, 学习, 会议 …): they help rank, but a question tied to
-    the document only by such words is not about it."""
-    words: set[str] = set()
-    for line in _lines("everyday.txt"):
-        words.update(line.lower().split())
-    return frozenset(words)
+    """Everyday words (``everyday.txt``: 疫情, 学习, 会议, 天气, 医院 …): they help rank, but a
+    question tied to the document only by such words is not about it."""
+    return frozenset(w for _heads, words in _everyday().values() for w in words)
+
+
+@lru_cache(maxsize=1)
+def everyday_heads() -> frozenset[str]:
+    """Everyday words of the categories marked ``*`` (places and things: 医院, 景点, 车站 …): a
+    word ending with one is a thing of that kind (旅游景点, 县医院, 火车站)."""
+    return frozenset(w for heads, words in _everyday().values() if heads for w in words)
 
 
 @lru_cache(maxsize=1)
@@ -109,22 +155,18 @@ def _stemmer():  # noqa: ANN202
 def english_base(word: str) -> str:
     """The Snowball stem of an English word (``drills`` -> ``drill``, ``commendation`` ->
     ``commend``), lower case."""
-    return _stemmer().stemWord(word.lower())
+    w = word.lower()
+    w = w[:-2] if w.endswith("'s") else w.rstrip("'")
+    return _stemmer().stemWord(w)
 
 
 EN_TOKEN = re.compile(r"[a-z][a-z0-9']*")
 
 
-@lru_cache(maxsize=1)
 def glossary_stems() -> dict[tuple[str, ...], str]:
     """Stemmed glossary phrase -> phrase: ``("commend", "meet")`` -> ``"commendation meeting"``.
     Matching stems lets any inflection of each word match (plurals, -ed, -ing, -ation …)."""
-    out: dict[tuple[str, ...], str] = {}
-    for phrase in sorted(glossary(), key=len):
-        key = tuple(english_base(w) for w in EN_TOKEN.findall(phrase))
-        if key:
-            out.setdefault(key, phrase)
-    return out
+    return _glossary()[2]
 
 
 def match_glossary(text: str) -> list[tuple[str, int, int]]:
@@ -152,7 +194,7 @@ def match_glossary(text: str) -> list[tuple[str, int, int]]:
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     words: set[str] = set()
-    for line in _lines("stopwords.txt"):
+    for line in lines("stopwords.txt"):
         words.update(line.lower().split())
     return frozenset(words)
 
@@ -330,22 +372,29 @@ class Tokenizer:
                         out.extend(x)
         return out
 
+    def search_terms(self, w: str) -> list[str]:
+        """One word as ``cut_for_search`` gives it: the dictionary words of 2 and 3 characters
+        inside it, then the word."""
+        out: list[str] = []
+        trie = self._trie
+        n = len(w)
+        if n > 2:
+            for i in range(n - 1):
+                if w[i:i + 2] in trie:
+                    out.append(w[i:i + 2])
+        if n > 3:
+            for i in range(n - 2):
+                if w[i:i + 3] in trie:
+                    out.append(w[i:i + 3])
+        out.append(w)
+        return out
+
     def cut_for_search(self, text: str) -> list[str]:
         """jieba.cut_for_search(text): each word, preceded by the dictionary words of 2 and 3
         characters inside it."""
         out: list[str] = []
-        trie = self._trie
         for w in self.cut(text):
-            n = len(w)
-            if n > 2:
-                for i in range(n - 1):
-                    if w[i:i + 2] in trie:
-                        out.append(w[i:i + 2])
-            if n > 3:
-                for i in range(n - 2):
-                    if w[i:i + 3] in trie:
-                        out.append(w[i:i + 3])
-            out.append(w)
+            out += self.search_terms(w)
         return out
 
     def tokenize(self, text: str) -> list[tuple[str, int, int]]:
