@@ -76,6 +76,12 @@ def run(url: str, n: int) -> None:
     print(f"  invite workbook           {1000 * (t5 - t4):8.1f} ms   {len(book) // 1024} KB")
     assert len(issued) == n
     engine.dispose()
+    from benchmarks.figures import Figure, emit
+
+    emit([Figure(f"roster import of {n} units (.xlsx): read, preview, 确认, invite workbook",
+                 f"{1000 * (t5 - t0):.0f} ms", "—",
+                 f"{engine.dialect.name}; {n_preview} + {n_confirm} statements", None,
+                 "python -m benchmarks.bench_roster_import")])
 
 
 def main() -> None:

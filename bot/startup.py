@@ -115,7 +115,10 @@ def check_bot_api(settings: Settings) -> str:
     where = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
 
     async def get_me() -> str:
-        async with Bot(token, base_url=settings.telegram_base_url) as bot:
+        # the client the bot itself uses (no second one loaded)
+        from bot.request import AiohttpRequest
+
+        async with Bot(token, base_url=settings.telegram_base_url, request=AiohttpRequest(1)) as bot:
             return bot.username
 
     try:

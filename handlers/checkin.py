@@ -196,7 +196,8 @@ async def note_or_pass(update: Update, context: BotContext) -> None:
     if uid is None:
         return
     try:
-        d = svc.draft(uid)
+        # the common case, no flow open, is one cheap lookup (has_draft) before the ORM row
+        d = svc.draft(uid) if svc.has_draft(uid) else None
     except DraftExpired as exc:
         await reply(update, texts.checkin_timeout(exc.minutes))
         raise ApplicationHandlerStop from None

@@ -51,8 +51,25 @@ async def answer(update: Update, text: str | None = None, *, alert: bool = False
         log.info("callback answer refused (%s); the press goes on", exc.message)
 
 
+_keyboards: dict[tuple, InlineKeyboardMarkup | None] = {}
+
+
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
-    """Inline keyboard from (label, callback data) pairs; data over 64 bytes is a bug, refused here."""
+    """Inline keyboard from (label, callback data) pairs; data over 64 bytes is a bug, refused here.
+    PTB's markup objects are immutable, so the same rows (an answer's buttons, asked again and
+    again) give the same object, built once (the last 4,096 kept)."""
+    key = tuple(tuple(map(tuple, row)) for row in rows)
+    cached = _keyboards.get(key)
+    if cached is not None:
+        return cached
+    markup = _keyboard(rows)
+    if len(_keyboards) >= 4096:
+        _keyboards.pop(next(iter(_keyboards)), None)
+    _keyboards[key] = markup
+    return markup
+
+
+def _keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
     out = []
     for row in rows:
         buttons = []

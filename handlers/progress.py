@@ -40,8 +40,12 @@ async def progress(update: Update, context: BotContext) -> None:
 @admin_only
 async def export(update: Update, context: BotContext) -> None:
     """/export [period]: an .xlsx of the check-ins (detail + summary matrix)."""
+    period = _period(context, args_text(update))
     # building a large workbook takes seconds: keep the event loop answering others meanwhile
-    name, data, n = await asyncio.to_thread(context.services.reports.export, _period(context, args_text(update)))
+    name, data, n = await asyncio.to_thread(context.services.reports.export, period)
+    if n == 0:  # nothing recorded: say so rather than send an empty workbook
+        await reply(update, texts.export_empty(period))
+        return
     await update.effective_chat.send_document(InputFile(data, filename=name),
                                               caption=texts.export_caption(n))
 

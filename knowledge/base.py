@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from .model import Answer, Clause, Hit
@@ -14,6 +15,7 @@ from .years import find_year
 
 DEFAULT_DOC = Path(__file__).with_name("documents") / "fengdu-2020-workpoints.txt"
 MAX_QUESTION = 500  # characters looked at; longer input is cut, never an error
+ANSWER_CACHE = 2048  # answers kept per knowledge base (the same question asked again costs nothing)
 
 
 # 「这份要点」「本文件中」「文件里」: the document named as a whole, which says nothing of where in it
@@ -57,6 +59,7 @@ class KnowledgeBase:
         self._index = None
         self._short: dict[int, dict[str, str]] = {}
         self._title_words: frozenset[str] | None = None
+        self._answers: dict[tuple[str, int], Answer] = {}
 
     @classmethod
     def from_document(cls, doc: ParsedDocument, source: Path | None = None) -> KnowledgeBase:
@@ -173,8 +176,22 @@ class KnowledgeBase:
     # ------------------------------------------------------------------ asking
     def ask(self, question: str, limit: int = 3) -> Answer:
         """Answer a question (any text; never raises). A plan year named in it (「2020年的…」)
-        is dropped: which plan answers is the caller's choice (``knowledge.find_year``)."""
+        is dropped: which plan answers is the caller's choice (``knowledge.find_year``).
+
+        A knowledge base never changes once built, so the answers to the last ``ANSWER_CACHE``
+        distinct questions are kept: many people asking the same thing (after a broadcast, say)
+        cost one search. Each call gets its own Answer (its lists may be changed by the caller)."""
         question = question if isinstance(question, str) else str(question)
+        key = (question, limit)
+        cached = self._answers.get(key)
+        if cached is None:
+            cached = self._ask(question, limit)
+            if len(self._answers) >= ANSWER_CACHE:
+                self._answers.pop(next(iter(self._answers)), None)  # the oldest
+            self._answers[key] = cached
+        return replace(cached, hits=list(cached.hits), available=list(cached.available))
+
+    def _ask(self, question: str, limit: int) -> Answer:
         q = normalize(clean(question)[:MAX_QUESTION])
         limit = max(1, int(limit))
         if not q:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .textnorm import clean, normalize
 
@@ -120,6 +121,7 @@ def _event_words(what: str) -> tuple[str, ...]:
     return (what,)
 
 
+@lru_cache(maxsize=2048)  # a pure function of the text, an immutable answer: the same question costs once
 def detect(question: str) -> Intent | None:
     """The intent of a question about the bot's own data, or None (a question for the document)."""
     q = normalize(clean(str(question))[:500])

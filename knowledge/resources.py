@@ -207,13 +207,33 @@ def stopwords() -> frozenset[str]:
 # private cache directory, plus a flat array of their log-probabilities: opening it takes about a
 # millisecond, and a lookup of all the words starting at a position is one C call.
 
-_FORMAT = "2"  # bump when the cached files change shape
+_FORMAT = "3"  # bump when the cached files change shape
+
+
+def _jieba():  # noqa: ANN202
+    """``import jieba``, without pkg_resources: jieba imports setuptools' deprecated
+    ``pkg_resources`` (~10 MiB of memory and ~60 ms, measured by benchmarks/bench_memory.py) only
+    to open its own data files, and opens them with ``open`` beside its module when that import
+    fails (jieba/_compat.py) — so for the moment of the import it is made to fail."""
+    import sys
+
+    if "jieba" in sys.modules:
+        return sys.modules["jieba"]
+    blocked = "pkg_resources" not in sys.modules
+    if blocked:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # `import` raises ImportError
+    try:
+        import jieba
+    finally:
+        if blocked and sys.modules.get("pkg_resources", 0) is None:
+            del sys.modules["pkg_resources"]
+    return jieba
 
 
 def _dictionary_key() -> str:
     import hashlib
 
-    import jieba
+    jieba = _jieba()
 
     h = hashlib.sha1(_FORMAT.encode())
     h.update(getattr(jieba, "__version__", "?").encode())
@@ -224,14 +244,15 @@ def _dictionary_key() -> str:
 
 def _build_dictionary(stem: Path) -> None:
     """Merge jieba's dictionary with the domain words and synonym keys; write ``stem``.marisa
-    (the words), ``stem``.logp (float64 log-probabilities in key-id order, then the
-    log-probability of an unknown character) and ``stem``.tags (part-of-speech tags: the tag
-    names on one line, then one byte per word), atomically."""
+    (the words), ``stem``.freq (uint32 frequencies in key-id order, then the total) and
+    ``stem``.tags (part-of-speech tags: the tag names on one line, then one byte per word),
+    atomically. Frequencies, not log-probabilities: half the memory (1.4 MiB of the bot's idle
+    RSS), and ``log(freq) - log(total)`` at lookup is the very number jieba computes."""
     from array import array
 
-    import jieba
     import marisa_trie
 
+    jieba = _jieba()
     freq: dict[str, int] = {}
     tags: dict[str, str] = {}
     total = 0
@@ -257,11 +278,12 @@ def _build_dictionary(stem: Path) -> None:
             total += 50
     words = [w for w, n in freq.items() if n > 0]
     trie = marisa_trie.Trie(words)
-    log_total = math.log(total)
-    logp = array("d", [0.0]) * (len(trie) + 1)
+    counts = array("I", [0]) * (len(trie) + 1)
+    if total >= 2 ** 32 or counts.itemsize != 4:
+        raise ValueError(f"dictionary total {total} does not fit the cache's uint32")
     for w in words:
-        logp[trie[w]] = math.log(freq[w]) - log_total
-    logp[len(trie)] = -log_total  # an unknown character: jieba counts it as frequency 1
+        counts[trie[w]] = freq[w]
+    counts[len(trie)] = total
     tag_names = sorted(set(tags.values()) | {""})
     tag_no = {t: k for k, t in enumerate(tag_names)}
     tag_ids = bytearray(len(trie))
@@ -269,11 +291,11 @@ def _build_dictionary(stem: Path) -> None:
         tag_ids[trie[w]] = tag_no[tags.get(w, "")]
     tmp = f"{stem}.{os.getpid()}.tmp"
     trie.save(tmp + ".marisa")
-    with open(tmp + ".logp", "wb") as f:
-        logp.tofile(f)
+    with open(tmp + ".freq", "wb") as f:
+        counts.tofile(f)
     with open(tmp + ".tags", "wb") as f:
         f.write(" ".join(tag_names).encode() + b"\n" + bytes(tag_ids))
-    os.replace(tmp + ".logp", f"{stem}.logp")
+    os.replace(tmp + ".freq", f"{stem}.freq")
     os.replace(tmp + ".tags", f"{stem}.tags")
     os.replace(tmp + ".marisa", f"{stem}.marisa")  # the .marisa last: it marks the set complete
 
@@ -290,11 +312,12 @@ class Tokenizer:
 
     MAX_WORD = 16  # longer dictionary entries are never needed to segment a question
 
-    def __init__(self, trie, logp, min_logp: float, tags: tuple[list[str], bytes] | None = None):  # noqa: ANN001
+    def __init__(self, trie, freq, tags: tuple[list[str], bytes] | None = None):  # noqa: ANN001
         self._tags = tags
         self._trie = trie
-        self._logp = logp
-        self._unknown = min_logp  # an unknown single character
+        self._freq = freq  # key id -> frequency; the last entry is the total
+        self._log_total = math.log(freq[-1])
+        self._unknown = -self._log_total  # an unknown single character: jieba counts it as frequency 1
 
     def __contains__(self, word: str) -> bool:
         return word in self._trie
@@ -304,7 +327,7 @@ class Tokenizer:
 
     def logp(self, word: str) -> float | None:
         i = self._trie.get(word)
-        return None if i is None else self._logp[i]
+        return None if i is None else math.log(self._freq[i]) - self._log_total
 
     def tag(self, word: str) -> str:
         i = self._trie.get(word)
@@ -320,14 +343,14 @@ class Tokenizer:
         characters that are not a word."""
         n = len(sentence)
         pre = self._trie.iter_prefixes_with_ids
-        logp, unknown, span = self._logp, self._unknown, self.MAX_WORD
+        freq, log, log_total, unknown, span = self._freq, math.log, self._log_total, self._unknown, self.MAX_WORD
         route_p = [0.0] * (n + 1)
         route_x = [0] * (n + 1)
         for idx in range(n - 1, -1, -1):
             best_p, best_x = None, idx
             for w, i in pre(sentence[idx:idx + span]):
                 x = idx + len(w) - 1
-                p = logp[i] + route_p[x + 1]
+                p = (log(freq[i]) - log_total) + route_p[x + 1]
                 if best_p is None or p > best_p or (p == best_p and x > best_x):
                     best_p, best_x = p, x
             if best_p is None:
@@ -352,7 +375,7 @@ class Tokenizer:
         if len(buf) == 1 or buf in self._trie:
             out.extend(buf)
         else:
-            from jieba import finalseg  # the HMM for unknown words
+            finalseg = _jieba().finalseg  # the HMM for unknown words
 
             out.extend(finalseg.cut(buf))
 
@@ -423,15 +446,15 @@ def tokenizer() -> Tokenizer:
         _build_dictionary(stem)
     trie = marisa_trie.Trie()
     trie.mmap(f"{stem}.marisa")
-    logp = array("d")
-    with open(f"{stem}.logp", "rb") as f:
-        logp.frombytes(f.read())
+    freq = array("I")
     try:
+        with open(f"{stem}.freq", "rb") as f:
+            freq.frombytes(f.read())
         head, _, ids = Path(f"{stem}.tags").read_bytes().partition(b"\n")
-        tags = (head.decode().split(" "), ids)
-    except OSError:
+        tags: tuple[list[str], bytes] | None = (head.decode().split(" "), ids)
+    except (OSError, ValueError):
         tags = None
-    if len(logp) != len(trie) + 1 or tags is None or len(tags[1]) != len(trie):
+    if len(freq) != len(trie) + 1 or tags is None or len(tags[1]) != len(trie):
         _build_dictionary(stem)  # a torn set (never from _build_dictionary): rebuild
         return tokenizer.__wrapped__()
-    return Tokenizer(trie, logp, logp[-1], tags)
+    return Tokenizer(trie, freq, tags)

@@ -128,7 +128,7 @@ def test_assignment_table_and_assign_change_what_is_due(emu, bot):
     doc = emu.wait_for(lambda m: (m.filename or "").endswith(".xlsx"), chat_id=ADMIN, timeout=30)
     summary = openpyxl.load_workbook(io.BytesIO(doc.document)).worksheets[1]
     rows = {r[0]: r for r in summary.iter_rows(values_only=True) if r and r[0] in ("龙城镇", "县人武部")}
-    header = [c.value for c in next(summary.iter_rows(min_row=1, max_row=1))]
+    header = next(r for r in summary.iter_rows(values_only=True) if r and r[0] == "单位")
     col = header.index("1.2")
     assert rows["县人武部"][col] == "—" and rows["龙城镇"][col] == "已完成"
 

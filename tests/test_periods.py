@@ -69,6 +69,7 @@ def test_progress_and_export_take_typed_periods(emu, start_bot):
     r = say(emu, ADMIN, "/export 第四季度", contains="格式")
     assert "按月" in r.plain
     bind(emu, 7, "龙城镇")
+    say(emu, 7, "/checkin 1.1 进行中 在办", contains="已记录")  # a period without check-ins is not exported
     mark = emu.mark()
     emu.user_message(ADMIN, "/export 十二月")
     doc = emu.wait_for(lambda m: m.chat_id == ADMIN and m.document is not None, after=mark)

@@ -7,7 +7,6 @@ import random
 import site
 import sys
 import sysconfig
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -172,30 +171,31 @@ def test_summary_matrix(sample):
     matrix, _, wb = sample
     ws = wb["汇总"]
     ids = [i for i, _ in ITEMS]
-    assert [c.value for c in ws[1]] == ["单位", "单位类型", *ids, "已完成数"]
-    assert [c.value for c in ws[2]][2:-1] == [t for _, t in ITEMS]
-    assert ws.freeze_panes == "C3"
-    assert ws.auto_filter.ref == f"A2:P{2 + len(UNITS)}"
-    assert ws.print_title_rows.replace("$", "") == "1:2"
-    assert ws.row_dimensions[2].height == 60
-    assert ws.cell(2, 3).font.sz == 9 and ws.cell(2, 3).alignment.wrap_text
-    assert ws.cell(1, 3).font.bold and ws.cell(3, 3).border.left.style == "thin"
-    assert ws.cell(3, 3).alignment.horizontal == "center"
-    for r, (unit, kind) in enumerate(UNITS, start=3):
+    assert ws["A1"].value.startswith(f"汇总：{PERIOD} 期") and ws["A1"].font.bold  # what it summarises
+    assert [c.value for c in ws[2]] == ["单位", "单位类型", *ids, "已完成数"]
+    assert [c.value for c in ws[3]][2:-1] == [t for _, t in ITEMS]
+    assert ws.freeze_panes == "C4"
+    assert ws.auto_filter.ref == f"A3:P{3 + len(UNITS)}"
+    assert ws.print_title_rows.replace("$", "") == "1:3"
+    assert ws.row_dimensions[3].height == 60
+    assert ws.cell(3, 3).font.sz == 9 and ws.cell(3, 3).alignment.wrap_text
+    assert ws.cell(2, 3).font.bold and ws.cell(4, 3).border.left.style == "thin"
+    assert ws.cell(4, 3).alignment.horizontal == "center"
+    for r, (unit, kind) in enumerate(UNITS, start=4):
         row = [c.value for c in ws[r]]
         assert row[:2] == [unit, kind]
         expected = [matrix.status.get((unit, i), "未报") for i in ids]
         assert row[2:-1] == expected
         assert row[-1] == expected.count("已完成")
     # A unit that did not report at all shows 未报 everywhere, lightly filled.
-    silent = 3 + 3
+    silent = 4 + 3
     assert [c.value for c in ws[silent]][2:-1] == ["未报"] * len(ids)
     assert ws.cell(silent, 3).fill.fgColor.rgb.endswith("F2F2F2")
-    done_cell = next(c for c in ws[3][2:-1] if c.value == "已完成") if "已完成" in [
-        c.value for c in ws[3]] else None
+    done_cell = next(c for c in ws[4][2:-1] if c.value == "已完成") if "已完成" in [
+        c.value for c in ws[4]] else None
     if done_cell is not None:
         assert done_cell.fill.fgColor.rgb.endswith("C6EFCE")
-    totals = [c.value for c in ws[3 + len(UNITS)]]
+    totals = [c.value for c in ws[4 + len(UNITS)]]
     assert totals[0] == "已完成单位数"
     assert totals[-1] == sum(
         1 for v in matrix.status.values() if v == "已完成"
@@ -204,7 +204,7 @@ def test_summary_matrix(sample):
     assert totals[2:-1] == [
         sum(1 for u, _ in UNITS if matrix.status.get((u, i)) == "已完成") for i in ids
     ]
-    assert all(c.font.bold for c in ws[3 + len(UNITS)][2:])
+    assert all(c.font.bold for c in ws[4 + len(UNITS)][2:])
 
 
 def test_summary_complete_unit_highlighted():
@@ -214,11 +214,11 @@ def test_summary_complete_unit_highlighted():
     wb = openpyxl.load_workbook(io.BytesIO(build_workbook(
         detail=[], matrix=ProgressMatrix(PERIOD, units, list(ITEMS), status))))
     ws = wb["汇总"]
-    full, half = ws.cell(3, 3 + len(ITEMS)), ws.cell(4, 3 + len(ITEMS))
+    full, half = ws.cell(4, 3 + len(ITEMS)), ws.cell(5, 3 + len(ITEMS))
     assert (full.value, half.value) == (len(ITEMS), 1)
     assert full.font.bold and _rgb(full.fill.fgColor) == "C6EFCE"
     assert not half.font.bold and half.fill.fill_type is None
-    assert ws.cell(4, 4).value == "未报" and _rgb(ws.cell(4, 4).font.color) == "808080"
+    assert ws.cell(5, 4).value == "未报" and _rgb(ws.cell(5, 4).font.color) == "808080"
 
 
 def test_text_never_converted_or_too_long():
@@ -250,7 +250,7 @@ def test_empty_workbook():
     wb = openpyxl.load_workbook(io.BytesIO(build_workbook(
         detail=[], matrix=ProgressMatrix(PERIOD, [], list(ITEMS), {}))))
     assert wb["明细"].max_row == 1
-    assert wb["汇总"]["A1"].value == "单位"
+    assert wb["汇总"]["A2"].value == "单位"
     assert gc.isenabled()  # build_workbook pauses the GC only while it runs
 
 
@@ -273,13 +273,10 @@ def test_chart_heatmap(tmp_path):
 @pytest.mark.parametrize("n_units", [1, 60, HEATMAP_MAX_UNITS, HEATMAP_MAX_UNITS + 1, 1000])
 def test_chart_scales(n_units):
     units = [(f"单位{i:04d}", "乡镇") for i in range(n_units)]
-    t0 = time.perf_counter()
-    data = render_chart(_matrix(units))
-    elapsed = time.perf_counter() - t0
+    data = render_chart(_matrix(units))  # its time: benchmarks/bench_reports.py
     w, h = _png_size(data)
     assert h <= 4000 and w <= 4000
     assert len(data) < 10 * 1024 * 1024
-    assert elapsed < 10
 
 
 def test_chart_empty():
@@ -317,18 +314,17 @@ def test_font_missing_raises(monkeypatch):
     assert fonts.chinese_font_path().is_file()
 
 
-def test_workbook_performance_1000_units():
+def test_workbook_of_1000_units():
+    """Its time is a figure of benchmarks/bench_reports.py, not asserted here."""
     units = [(f"测试乡镇{i:04d}", "乡镇") for i in range(1000)]
     matrix = _matrix(units, report_rate=1.0)
     detail = _detail(matrix)
     detail = (detail * 2)[:12_000]
     assert len(detail) == 12_000
-    t0 = time.perf_counter()
     data = build_workbook(detail=detail, matrix=matrix)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 2, elapsed  # ~0.6 s on a 2-core box; slack for slow CI machines
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-    assert sum(1 for _ in wb["汇总"].iter_rows()) == 1000 + 3
+    assert sum(1 for _ in wb["汇总"].iter_rows()) == 1000 + 4  # caption, ids, titles, units, totals
+    assert sum(1 for _ in wb["明细"].iter_rows()) == 12_000 + 1
 
 
 def test_import_is_cheap_and_isolated():
@@ -360,4 +356,4 @@ def test_long_note_wraps():
     assert ws.cell(2, 7).alignment.vertical == "top"
     assert ws.column_dimensions["G"].width <= 52
     assert _width(ws, "G") == 52  # capped at 25 CJK characters + padding
-    assert wb["汇总"].cell(3, 3).value == "未报"
+    assert wb["汇总"].cell(4, 3).value == "未报"

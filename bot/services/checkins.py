@@ -20,6 +20,7 @@ from bot.models import STATUSES, CheckIn, CheckinDraft, Evidence, Member, Unit
 from bot.periods import deadline_of, last_month, period_of
 from bot.services.duties import DutyService
 from bot.services.plans import Item, PlanService, PlanView
+from bot.services.quickread import QuickRead
 from knowledge.numerals import cn_to_int
 
 MAX_NOTE = 500
@@ -54,6 +55,9 @@ def _fold(text: str) -> str:
     """NFKC (full-width digits and brackets to ASCII) — the 。 an input method types between
     digits is kept for the item patterns to read as a dot."""
     return unicodedata.normalize("NFKC", text)
+
+
+_HAS_DRAFT = sa.select(CheckinDraft.user_id).where(CheckinDraft.user_id == sa.bindparam("uid"))
 
 
 __all__ = ["CheckinService", "DraftExpired", "Item", "Progress"]
@@ -97,6 +101,7 @@ class CheckinService:
         self.period_kind = period_kind
         self.draft_timeout = draft_timeout
         self.deadline_day = deadline_day
+        self._has_draft: QuickRead | None = None  # has_draft's statement, compiled once
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -264,6 +269,16 @@ class CheckinService:
             s.add(draft)
             s.commit()
             return draft
+
+    def has_draft(self, user_id: int) -> bool:
+        """Whether the user has a check-in flow open (live or expired): one primary-key lookup
+        (bot/services/quickread.py, ~11 µs on SQLite against ~140 µs for ``draft``, which builds
+        the ORM row). Every private text asks this before it may be a question, and almost none
+        has a draft. The database is asked every time (no per-process cache), so a flow opened
+        through another bot process sharing the database is seen at once."""
+        if self._has_draft is None:
+            self._has_draft = QuickRead(self.engine, _HAS_DRAFT)
+        return self._has_draft.one(uid=user_id) is not None
 
     def draft(self, user_id: int) -> CheckinDraft | None:
         """The user's live draft; raises DraftExpired (and drops it) when idle past the timeout."""

@@ -31,7 +31,9 @@ __all__ = [
     "STATUS_NOT_REPORTED",
     "HEATMAP_MAX_UNITS",
     "build_workbook",
+    "chart_figure",
     "render_chart",
+    "summary_caption",
 ]
 
 STATUS_NOT_STARTED = "未开始"
@@ -135,6 +137,7 @@ _THIN_BORDER = {"border": 1, "border_color": "#BFBFBF"}
 _HEADER = {"bold": True, "bg_color": "#D9E1F2", "pattern": 1, "align": "center",
            "valign": "vcenter", "text_wrap": True, **_THIN_BORDER}
 _ITEM_TITLE = {**_HEADER, "font_size": 9, "font_color": "#404040"}
+_CAPTION = {"bold": True, "font_size": 12, "align": "left", "valign": "vcenter", "text_wrap": True}
 _SUPERSEDED = {"font_color": "#808080", "italic": True, "font_strikeout": True}
 _NOTE_WRAP = {"valign": "top", "text_wrap": True}
 _CENTER = {"align": "center", "valign": "vcenter", **_THIN_BORDER}
@@ -285,7 +288,22 @@ def _write_detail_sheet(wb, formats: _Formats, detail: list[DetailRow]) -> None:
     _set_widths(ws, [min(w, cap) + 2 for w, cap in zip(widths, caps, strict=True)])
 
 
-def _write_summary_sheet(wb, formats: _Formats, matrix: ProgressMatrix) -> None:
+def summary_caption(matrix: ProgressMatrix, detail_periods: Iterable[str] = ()) -> str:
+    """The 汇总 sheet's first line: which period (and plan) it summarises, and — when the detail
+    sheet holds other periods too (the all-periods export) — that the matrix is only this one."""
+    text = f"汇总：{matrix.period} 期各单位填报情况"
+    if matrix.plan:
+        text += f"（{matrix.plan}）"
+    others = sorted(set(detail_periods) - {matrix.period})
+    if others:
+        periods = sorted({*others, matrix.period})
+        text += f"。明细表含 {periods[0]} 至 {periods[-1]} 共 {len(periods)} 期的全部填报，本表只汇总 {matrix.period} 期"
+    if matrix.due is not None:
+        text += f"；“{NOT_DUE}”为该单位不需填报的事项"
+    return text + "。"
+
+
+def _write_summary_sheet(wb, formats: _Formats, matrix: ProgressMatrix, caption: str) -> None:
     ws = wb.add_worksheet(SUMMARY_SHEET)
     item_ids = [_clean_text(item_id) for item_id, _ in matrix.items]
     n_items = len(item_ids)
@@ -298,28 +316,32 @@ def _write_summary_sheet(wb, formats: _Formats, matrix: ProgressMatrix) -> None:
     item_w = max([8] + [_display_width(i) + 2 for i in item_ids])
     _set_widths(ws, [min(name_w, 30) + 2, min(kind_w, 12) + 2]
                 + [min(item_w, 14)] * n_items + [_display_width(DONE_COUNT_HEADER) + 2])
-    ws.freeze_panes(2, 2)
-    ws.repeat_rows(0, 1)
+    ws.freeze_panes(3, 2)
+    ws.repeat_rows(0, 2)
     if matrix.units:
-        ws.autofilter(1, 0, 1 + len(matrix.units), n_cols - 1)
-    ws.set_row(1, 15 * 4)  # room for the wrapped item titles (set before row 2 is written)
+        ws.autofilter(2, 0, 2 + len(matrix.units), n_cols - 1)
 
-    # Row 1: item ids; row 2: item titles (also the autofilter row).
+    # Row 1: what this sheet summarises (period, plan; all-periods export: only this period).
+    ws.set_row(0, 15 * 2)
+    ws.merge_range(0, 0, 0, n_cols - 1, _clean_text(caption), formats.get(_CAPTION))
+    ws.set_row(2, 15 * 4)  # room for the wrapped item titles (set before row 3 is written)
+
+    # Row 2: item ids; row 3: item titles (also the autofilter row).
     header, title = formats.pair(_HEADER), formats.pair(_ITEM_TITLE)
     for col, text in enumerate(["单位", "单位类型", *item_ids, DONE_COUNT_HEADER]):
-        _write_text(ws, 0, col, text, header)
-    _write_text(ws, 1, 0, "", header)
-    _write_text(ws, 1, 1, "", header)
+        _write_text(ws, 1, col, text, header)
+    _write_text(ws, 2, 0, "", header)
+    _write_text(ws, 2, 1, "", header)
     for col, (_, item_title) in enumerate(matrix.items, start=2):
-        _write_text(ws, 1, col, _clean_text(item_title), title)
-    _write_text(ws, 1, n_cols - 1, "", header)
+        _write_text(ws, 2, col, _clean_text(item_title), title)
+    _write_text(ws, 2, n_cols - 1, "", header)
 
     plain = formats.pair()
     status_pairs = {s: formats.pair(_CENTER, _status_props(s)) for s in _XLSX_COLOURS}
     center = formats.pair(_CENTER)
     complete_fmt = formats.get(_CENTER, _status_props(STATUS_DONE, bold=True))
     done_per_item = [0] * n_items
-    row_idx = 2
+    row_idx = 3
     for unit, kind in matrix.units:
         _write_text(ws, row_idx, 0, _clean_text(unit), plain)
         _write_text(ws, row_idx, 1, _clean_text(kind), plain)
@@ -366,7 +388,9 @@ def _gc_paused():
 
 
 def build_workbook(*, detail: list[DetailRow], matrix: ProgressMatrix) -> bytes:
-    """Render the report workbook: sheet 「明细」 (every check-in) and 「汇总」 (matrix).
+    """Render the report workbook: sheet 「明细」 (every check-in) and 「汇总」 (matrix of
+    ``matrix.period``, its first line saying which period and plan it summarises —
+    ``summary_caption``; the header is on rows 2-3, units from row 4).
 
     Uses XlsxWriter (about 10x faster than openpyxl for 100k+ cells) while keeping
     frozen headers, column widths, autofilter and status colours.  All text goes
@@ -381,7 +405,7 @@ def build_workbook(*, detail: list[DetailRow], matrix: ProgressMatrix) -> bytes:
         try:
             formats = _Formats(wb)
             _write_detail_sheet(wb, formats, detail)
-            _write_summary_sheet(wb, formats, matrix)
+            _write_summary_sheet(wb, formats, matrix, summary_caption(matrix, {r.period for r in detail}))
             wb.set_properties({"title": f"{matrix.period} 双拥工作要点进度",
                                "author": "双拥助手"})
         finally:
@@ -397,8 +421,11 @@ _CHART_STATUSES = (
     (STATUS_NOT_STARTED, "#E57373", "#FFFFFF"),
     (STATUS_IN_PROGRESS, "#FFB300", "#3E2723"),
     (STATUS_DONE, "#43A047", "#FFFFFF"),
+    (NOT_DUE, "#FFFFFF", "#9E9E9E"),  # not the unit's to report (任务分解): counts nowhere
 )
 _STATUS_CODE = {label: code for code, (label, _, _) in enumerate(_CHART_STATUSES)}
+_NOT_DUE_CODE = _STATUS_CODE[NOT_DUE]
+_LEGEND_LABELS = {NOT_DUE: "— 不需填报"}
 _DPI = 120
 
 
@@ -444,37 +471,50 @@ def _png(fig) -> bytes:
 
 
 def _codes(matrix: ProgressMatrix) -> list[list[int]]:
+    """Colour-map code per (unit, item): its latest status, 未报, or NOT_DUE for a cell the unit
+    is not responsible for."""
     return [
         [_STATUS_CODE.get(matrix.status.get((unit, item_id), STATUS_NOT_REPORTED), 0)
+         if matrix.is_due(unit, item_id) else _NOT_DUE_CODE
          for item_id, _ in matrix.items]
         for unit, _ in matrix.units
     ]
 
 
-def _legend_handles():
+def _legend_handles(codes: list[list[int]]):  # noqa: ANN202
+    """Every status, 未报 (grey, usually most of the grid) included; 「— 不需填报」 when the
+    plan's 任务分解 leaves some cells to other units."""
     from matplotlib.patches import Patch
 
-    return [Patch(facecolor=face, edgecolor="#9E9E9E", label=label)
-            for label, face, _ in reversed(_CHART_STATUSES)]
+    shown = [entry for code, entry in enumerate(_CHART_STATUSES)
+             if code != _NOT_DUE_CODE or any(_NOT_DUE_CODE in row for row in codes)]
+    order = [STATUS_DONE, STATUS_IN_PROGRESS, STATUS_NOT_STARTED, STATUS_NOT_REPORTED, NOT_DUE]
+    shown.sort(key=lambda entry: order.index(entry[0]))
+    return [Patch(facecolor=face, edgecolor="#9E9E9E", label=_LEGEND_LABELS.get(label, label),
+                  hatch="///" if label == NOT_DUE else None)
+            for label, face, _ in shown]
 
 
 def _summary_line(matrix: ProgressMatrix, codes: list[list[int]]) -> str:
+    """Units, units that reported anything due, and done cells among the due (应报) ones."""
     n_units = len(matrix.units)
-    reported = sum(1 for row in codes if any(code != 0 for code in row))
-    cells = n_units * len(matrix.items)
+    reported = sum(1 for row in codes if any(code not in (0, _NOT_DUE_CODE) for code in row))
+    cells = sum(len(row) - row.count(_NOT_DUE_CODE) for row in codes)
     done = sum(row.count(_STATUS_CODE[STATUS_DONE]) for row in codes)
     pct = f"{done / cells:.0%}" if cells else "—"
-    return f"共 {n_units} 个单位，已填报 {reported} 个；已完成 {done}/{cells} 项次（{pct}）"
+    due = "应报" if matrix.due is not None else ""
+    plan = f"{matrix.plan}：" if matrix.plan else ""
+    return f"{plan}共 {n_units} 个单位，已填报 {reported} 个；已完成 {done}/{cells} {due}项次（{pct}）"
 
 
-def _render_empty(period: str) -> bytes:
+def _render_empty(period: str):  # noqa: ANN202 - a matplotlib Figure
     fig = _new_figure(8, 4)
     fig.suptitle(_plain(f"{period} 双拥工作要点进度"), fontsize=16)
     fig.text(0.5, 0.45, "暂无数据", ha="center", va="center", fontsize=28, color="#757575")
-    return _png(fig)
+    return fig
 
 
-def _render_heatmap(matrix: ProgressMatrix, codes: list[list[int]]) -> bytes:
+def _render_heatmap(matrix: ProgressMatrix, codes: list[list[int]]):  # noqa: ANN202
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
     n_units, n_items = len(matrix.units), len(matrix.items)
@@ -497,7 +537,7 @@ def _render_heatmap(matrix: ProgressMatrix, codes: list[list[int]]) -> bytes:
     fig = _new_figure(width, height)
     ax = fig.add_axes((left / width, bottom / height, grid_w / width, grid_h / height))
     cmap = ListedColormap([face for _, face, _ in _CHART_STATUSES])
-    norm = BoundaryNorm([-0.5, 0.5, 1.5, 2.5, 3.5], cmap.N)
+    norm = BoundaryNorm([code - 0.5 for code in range(len(_CHART_STATUSES) + 1)], cmap.N)
     ax.imshow(codes, cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
 
     # White grid lines between cells.
@@ -523,8 +563,8 @@ def _render_heatmap(matrix: ProgressMatrix, codes: list[list[int]]) -> bytes:
             label, _, text_colour = _CHART_STATUSES[code]
             ax.text(x, y, label, ha="center", va="center", fontsize=cell_pt, color=text_colour)
         done = row.count(_STATUS_CODE[STATUS_DONE])
-        ax.text(n_items - 0.5 + 0.15, y, f"{done}/{n_items}", ha="left", va="center",
-                fontsize=label_pt - 1, color="#424242")
+        ax.text(n_items - 0.5 + 0.15, y, f"{done}/{n_items - row.count(_NOT_DUE_CODE)}", ha="left",
+                va="center", fontsize=label_pt - 1, color="#424242")
     ax.text(n_items - 0.5 + 0.15, -0.5 - 0.15, "已完成", ha="left", va="bottom",
             fontsize=label_pt - 1, color="#424242")
 
@@ -532,12 +572,13 @@ def _render_heatmap(matrix: ProgressMatrix, codes: list[list[int]]) -> bytes:
                  y=1 - 0.18 / height, va="top")
     fig.text(0.5, 1 - 0.62 / height, _summary_line(matrix, codes), ha="center", va="top",
              fontsize=10, color="#424242")
-    fig.legend(handles=_legend_handles(), loc="lower center", ncol=4, frameon=False,
+    handles = _legend_handles(codes)
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False,
                fontsize=10, bbox_to_anchor=(0.5, 0.06 / height))
-    return _png(fig)
+    return fig
 
 
-def _render_stacked(matrix: ProgressMatrix, codes: list[list[int]]) -> bytes:
+def _render_stacked(matrix: ProgressMatrix, codes: list[list[int]]):  # noqa: ANN202
     """Per-item stacked bars of unit counts per status (used for many units)."""
     n_units, n_items = len(matrix.units), len(matrix.items)
     counts = [[0] * n_items for _ in _CHART_STATUSES]
@@ -550,12 +591,16 @@ def _render_stacked(matrix: ProgressMatrix, codes: list[list[int]]) -> bytes:
     ax = fig.add_axes((1.0 / width, 0.16, 1 - 1.4 / width, 0.66))
     xs = list(range(n_items))
     base = [0] * n_items
-    # Stack 已完成 at the bottom, 未报 on top.
-    for code in reversed(range(len(_CHART_STATUSES))):
+    # Stack 已完成 at the bottom, then 进行中, 未开始, 未报, and the cells not due on top.
+    for code in (3, 2, 1, 0, _NOT_DUE_CODE):
         label, face, text_colour = _CHART_STATUSES[code]
         values = counts[code]
-        ax.bar(xs, values, bottom=base, color=face, edgecolor="white", linewidth=0.6,
-               width=0.72, label=label)
+        if code == _NOT_DUE_CODE:  # white would vanish: hatched, like nothing to fill in
+            ax.bar(xs, values, bottom=base, color=face, edgecolor="#BDBDBD", hatch="///",
+                   linewidth=0.6, width=0.72, label=label)
+        else:
+            ax.bar(xs, values, bottom=base, color=face, edgecolor="white", linewidth=0.6,
+                   width=0.72, label=label)
         for x in xs:
             if values[x] >= n_units * 0.06:
                 ax.text(x, base[x] + values[x] / 2, str(values[x]), ha="center", va="center",
@@ -573,17 +618,15 @@ def _render_stacked(matrix: ProgressMatrix, codes: list[list[int]]) -> bytes:
     fig.suptitle(_plain(f"{matrix.period} 双拥工作要点进度"), fontsize=16, y=0.975, va="top")
     fig.text(0.5, 0.905, f"单位较多，按事项汇总各状态单位数。{_summary_line(matrix, codes)}",
              ha="center", va="top", fontsize=10, color="#424242")
-    fig.legend(handles=_legend_handles(), loc="lower center", ncol=4, frameon=False,
+    handles = _legend_handles(codes)
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False,
                fontsize=10, bbox_to_anchor=(0.5, 0.0))
-    return _png(fig)
+    return fig
 
 
-def render_chart(matrix: ProgressMatrix) -> bytes:
-    """Render the progress chart as PNG bytes.
-
-    <= HEATMAP_MAX_UNITS units: heatmap (units x items); more: per-item stacked
-    bars of unit counts per status; no units or no items: a 「暂无数据」 card.
-    """
+@contextmanager
+def _chart_style():
+    """Agg, the bundled CJK font, no mathtext minus: what every chart is drawn with."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -597,9 +640,32 @@ def render_chart(matrix: ProgressMatrix) -> bytes:
         "svg.fonttype": "none",
     }
     with rc_context(rc):
-        if not matrix.units or not matrix.items:
-            return _render_empty(matrix.period)
-        codes = _codes(matrix)
-        if len(matrix.units) <= HEATMAP_MAX_UNITS:
-            return _render_heatmap(matrix, codes)
-        return _render_stacked(matrix, codes)
+        yield
+
+
+def _figure(matrix: ProgressMatrix):  # noqa: ANN202
+    if not matrix.units or not matrix.items:
+        return _render_empty(matrix.period)
+    codes = _codes(matrix)
+    if len(matrix.units) <= HEATMAP_MAX_UNITS:
+        return _render_heatmap(matrix, codes)
+    return _render_stacked(matrix, codes)
+
+
+def chart_figure(matrix: ProgressMatrix):  # noqa: ANN201 - matplotlib.figure.Figure
+    """The chart ``render_chart`` draws, as a matplotlib Figure (its texts and legend can be read:
+    a heatmap's cells show each status, 未报, or 「—」 for a cell not due; the legend lists every
+    status, 未报 included, and 「— 不需填报」 when some cell is not due)."""
+    with _chart_style():
+        return _figure(matrix)
+
+
+def render_chart(matrix: ProgressMatrix) -> bytes:
+    """Render the progress chart as PNG bytes.
+
+    <= HEATMAP_MAX_UNITS units: heatmap (units x items); more: per-item stacked
+    bars of unit counts per status; no units or no items: a 「暂无数据」 card.
+    A cell the unit is not responsible for (``matrix.due``) shows 「—」 and counts nowhere.
+    """
+    with _chart_style():
+        return _png(_figure(matrix))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.models import CheckIn, Unit
 from bot.services.checkins import CheckinService
 
 
@@ -26,24 +30,48 @@ class ReportService:
                               items=[(i.id, i.title) for i in p.items], status=status, due=due,
                               plan=p.plan.title)
 
-    def export(self, period: str | None = None) -> tuple[str, bytes, int]:
-        """(file name, xlsx bytes, number of check-ins) for one period or, with None, all of them."""
-        from bot.services.report_files import DetailRow, build_workbook
+    def detail(self, period: str | None = None) -> list:  # noqa: ANN201 - list[report_files.DetailRow]
+        """Every check-in of ``period`` (all periods with None) as export rows, ordered by period,
+        unit name, then as recorded: one core-SQL query (no ORM objects: an all-periods export
+        has hundreds of thousands of rows), titles and plan years looked up once per plan."""
+        from bot.services.report_files import DetailRow
 
         svc = self.checkins
-        history = svc.history(period)
+        q = (sa.select(CheckIn.id, CheckIn.period, Unit.name, Unit.kind, CheckIn.item_id, CheckIn.plan_id,
+                       CheckIn.status, CheckIn.note, CheckIn.reporter, CheckIn.created_at, CheckIn.superseded,
+                       CheckIn.proxy_name)
+             .join(Unit, Unit.id == CheckIn.unit_id))
+        if period:
+            q = q.where(CheckIn.period == period)
+        q = q.order_by(CheckIn.period, Unit.name, CheckIn.id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
         files = svc.evidence_counts()
-        rows = [
-            DetailRow(period=c.period, unit=u.name, unit_kind=u.kind, item_id=c.item_id,
-                      item_title=svc.title(c.item_id, c.plan_id), status=c.status, note=c.note, reporter=c.reporter,
-                      created_at=svc.local(c.created_at), superseded=c.superseded,
-                      plan=f"{svc.plans.get(c.plan_id).year}年", files=files.get(c.id, 0),
-                      proxy=c.proxy_name or "")
-            for c, u in history
+        titles: dict[int, dict[str, str]] = {}
+        years: dict[int, str] = {}
+        for plan_id in {r.plan_id for r in rows}:
+            plan = svc.plans.get(plan_id)
+            titles[plan_id] = {i.id: i.title for i in plan.items}
+            years[plan_id] = f"{plan.year}年"
+        tz: ZoneInfo = svc.tz
+        return [
+            DetailRow(per, unit, kind, item, titles[plan_id].get(item, ""), status, note, reporter,
+                      created.astimezone(tz), superseded, years[plan_id], files.get(cid, 0), proxy or "")
+            for cid, per, unit, kind, item, plan_id, status, note, reporter, created, superseded, proxy in rows
         ]
-        summary_period = period or svc.period_now()
-        data = build_workbook(detail=rows, matrix=self.matrix(summary_period))
+
+    def export(self, period: str | None = None) -> tuple[str, bytes, int]:
+        """(file name, xlsx bytes, number of check-ins) for one period or, with None, all of them
+        (the 汇总 sheet then summarises the current period, and says so). No check-ins: no
+        workbook is built, the bytes are empty and the count 0."""
+        from bot.services.report_files import build_workbook
+
+        rows = self.detail(period)
         name = f"双拥工作进度_{period or '全部'}.xlsx"
+        if not rows:
+            return name, b"", 0
+        summary_period = period or self.checkins.period_now()
+        data = build_workbook(detail=rows, matrix=self.matrix(summary_period))
         return name, data, len(rows)
 
     def chart(self, period: str | None = None) -> tuple[str, bytes]:

@@ -26,6 +26,7 @@ from bot.clock import Clock
 from bot.errors import InviteInvalid, RosterError
 from bot.models import Chat, CheckIn, CheckinDraft, Invite, Member, Unanswered, Unit
 from bot.services.intake import Table
+from bot.services.quickread import QuickRead
 from bot.services.unit_names import (
     MAX_UNIT_NAME,
     clean_unit_name,
@@ -109,6 +110,9 @@ class IssuedInvite:
     created: bool = False
 
 
+_CHAT_STATE = sa.select(Chat.active, Chat.name, Chat.username).where(Chat.chat_id == sa.bindparam("cid"))
+
+
 class RosterService:
     def __init__(self, engine: Engine, clock: Clock, invite_ttl: timedelta) -> None:
         self.engine = engine
@@ -117,6 +121,7 @@ class RosterService:
         # chat activity: what this process last knew of a chat, so that a private message from a
         # chat already known active costs no database round trip (see seen())
         self._seen: dict[int, tuple[tuple[str, str | None] | None, float]] = {}
+        self._chat_state: QuickRead | None = None  # seen()'s read of a chat, compiled once
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -222,17 +227,21 @@ class RosterService:
         cached = self._seen.get(chat_id)
         if cached is not None and now - cached[1] < self.SEEN_TTL and cached[0] in (key, None):
             return  # known active with this name, or known unregistered
-        with self._session() as s:
-            chat = s.get(Chat, chat_id)
-            if chat is None:
-                state = None
-            else:
-                if not chat.active or chat.name != key[0] or chat.username != username:
-                    chat.active, chat.name, chat.username = True, key[0], username
-                    chat.last_seen = self.clock.now()
-                    s.add(chat)
-                    s.commit()
-                state = key
+        if self._chat_state is None:  # one DBAPI read (bot/services/quickread.py); the ORM only to write
+            self._chat_state = QuickRead(self.engine, _CHAT_STATE)
+        row = self._chat_state.one(cid=chat_id)
+        if row is None:
+            state = None
+        else:
+            if not row[0] or row[1] != key[0] or row[2] != username:
+                with self._session() as s:
+                    chat = s.get(Chat, chat_id)
+                    if chat is not None:
+                        chat.active, chat.name, chat.username = True, key[0], username
+                        chat.last_seen = self.clock.now()
+                        s.add(chat)
+                        s.commit()
+            state = key
         if len(self._seen) > 50_000:
             self._seen.clear()
         self._seen[chat_id] = (state, now)

@@ -184,7 +184,15 @@ def export_caption(n: int) -> str:
     return f"📊 双拥工作进度台账：共 {n} 条填报（明细表 + 汇总表）。"
 
 
-CHART_CAPTION = "📈 双拥工作要点进度图（✅已完成 ⏳进行中 ⭕未开始）"
+def export_empty(period: str | None) -> str:
+    """/export of a period (None: of all periods) without any check-in: said, no empty file."""
+    if period is None:
+        return "还没有任何填报记录，暂无台账可导出。"
+    return f"{esc(period)} 期没有填报记录，未生成台账。可发送 /export 导出全部期间，或换一个期间。"
+
+
+CHART_CAPTION = ("📈 双拥工作要点进度图：绿 已完成 · 黄 进行中 · 红 未开始 · 灰 未报；"
+                 "“—”为该单位不需填报的事项（任务分解）。")
 
 
 def bad_period(kind: str) -> str:

@@ -90,9 +90,15 @@ class FloodGate:
 
 
 async def flood_notice(update: Update) -> None:
-    """The one notice of a flood episode, in the sender's chat (a button press gets a toast)."""
+    """The one notice of a flood episode, in the sender's chat (a button press gets a toast).
+    It answers the sender, so it is a reply for the send limiter (bot/sendlimit.py): sent from the
+    processor, before any handler marked the chat, it would otherwise queue as bulk behind the
+    flooder's own answers."""
     from bot import texts
+    from bot.sendlimit import mark_reply_target
     from handlers.common import answer, reply
+
+    await mark_reply_target(update, None)
 
     if update.callback_query is not None:
         await answer(update, texts.FLOOD_NOTICE, alert=False)
