@@ -119,6 +119,12 @@ def test_assignment_table_and_assign_change_what_is_due(emu, bot):
     assert "应报" in progress.plain
     missing = progress.plain.split("未填报")[1]
     assert "县人武部" in missing and "龙城镇" not in missing
+    # what 县人武部 reported is shown, marked as not its duty and counted nowhere
+    lines = progress.plain.splitlines()
+    assert next(ln for ln in lines if ln.startswith("县人武部：")).endswith("1.2＊")
+    assert next(ln for ln in lines if ln.startswith("龙城镇：")).endswith("1.2")
+    assert "＊非该单位应报事项" in progress.plain
+    assert next(ln for ln in lines if ln.startswith("1.2 ")).count("✅1 ") == 1
     # the same rule for 催办
     r = say(emu, ADMIN, "/remind_missing", contains="催办")
     assert "县人武部" in r.plain and "龙城镇" not in r.plain
@@ -130,7 +136,8 @@ def test_assignment_table_and_assign_change_what_is_due(emu, bot):
     rows = {r[0]: r for r in summary.iter_rows(values_only=True) if r and r[0] in ("龙城镇", "县人武部")}
     header = next(r for r in summary.iter_rows(values_only=True) if r and r[0] == "单位")
     col = header.index("1.2")
-    assert rows["县人武部"][col] == "—" and rows["龙城镇"][col] == "已完成"
+    assert rows["县人武部"][col] == "—（已完成）" and rows["龙城镇"][col] == "已完成"
+    assert rows["县人武部"][header.index("1.3")] == "未报" and rows["龙城镇"][header.index("1.3")] == "—"
 
 
 def test_assign_command(emu, bot):

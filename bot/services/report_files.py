@@ -299,7 +299,8 @@ def summary_caption(matrix: ProgressMatrix, detail_periods: Iterable[str] = ()) 
         periods = sorted({*others, matrix.period})
         text += f"。明细表含 {periods[0]} 至 {periods[-1]} 共 {len(periods)} 期的全部填报，本表只汇总 {matrix.period} 期"
     if matrix.due is not None:
-        text += f"；“{NOT_DUE}”为该单位不需填报的事项"
+        text += (f"；“{NOT_DUE}”为该单位不需填报的事项，“{NOT_DUE}（已完成）”等为不需填报但已填报的，"
+                 "均不计入统计")
     return text + "。"
 
 
@@ -347,8 +348,9 @@ def _write_summary_sheet(wb, formats: _Formats, matrix: ProgressMatrix, caption:
         _write_text(ws, row_idx, 1, _clean_text(kind), plain)
         done = 0
         for idx, (item_id, _) in enumerate(matrix.items):
-            if not matrix.is_due(unit, item_id):
-                _write_text(ws, row_idx, 2 + idx, NOT_DUE, center)
+            if not matrix.is_due(unit, item_id):  # reported anyway: shown, counted nowhere
+                extra = matrix.status.get((unit, item_id))
+                _write_text(ws, row_idx, 2 + idx, f"{NOT_DUE}（{_clean_text(extra)}）" if extra else NOT_DUE, center)
                 continue
             status = matrix.status.get((unit, item_id))
             shown = STATUS_NOT_REPORTED if status is None else _clean_text(status)
