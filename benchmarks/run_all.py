@@ -44,6 +44,9 @@ BENCHMARKS = [
      ["benchmarks/bench_broadcast_rate.py", "-n", "300"]),
     ("reports: /progress, /export, /chart", ["-m", "benchmarks.bench_reports", "--runs", "3"],
      ["-m", "benchmarks.bench_reports", "--runs", "1"]),
+    ("floods and order", ["-m", "benchmarks.bench_flood", "2", "600"], ["-m", "benchmarks.bench_flood", "1", "100"]),
+    ("work plans: upload, 启用", ["-m", "benchmarks.bench_plans", "--runs", "3"],
+     ["-m", "benchmarks.bench_plans", "--runs", "1"]),
     ("reminders at scale", ["benchmarks/bench_reminders.py"], None),
     ("roster import of 1,000 units", ["-m", "benchmarks.bench_roster_import"], None),
 ]
