@@ -243,7 +243,9 @@ def test_sender_paces_overall_rate_and_reports_done(svc, engine):
     times = sorted(t for t, _, _ in api.calls)
     assert len(times) == 60 and len({c for _, c, _ in api.calls}) == 60
     span = times[-1] - times[0]
-    assert 59 / 50 * 0.95 <= span <= 59 / 50 * 1.25, span  # ~50/s, not faster, not much slower
+    # ~50/s: never faster; the upper bound leaves room for a loaded CI machine committing to PostgreSQL
+    # per send, and still fails a sender that paces at half the rate
+    assert 59 / 50 * 0.95 <= span <= 59 / 50 * 1.6, span
     assert max(sum(1 for t in times if a <= t < a + 1) for a in times) <= 51  # no burst in any second
     assert 2 <= api.peak <= 8  # several in flight, never more than allowed
     assert done and done[0].sent == 60 and svc.get(b.id).status == "done"
