@@ -174,11 +174,7 @@ class UserSide:
                 }
             )
         msg["photo"] = sizes
-        if caption is not None:
-            msg["caption"] = caption
-            entities = text_entities(caption)
-            if entities:
-                msg["caption_entities"] = entities
+        _add_caption(msg, caption)
         return self.deliver(msg)
 
     def user_document(
@@ -212,11 +208,7 @@ class UserSide:
             "file_unique_id": f.file_unique_id,
             "file_size": f.size,
         }
-        if caption is not None:
-            msg["caption"] = caption
-            entities = text_entities(caption)
-            if entities:
-                msg["caption_entities"] = entities
+        _add_caption(msg, caption)
         return self.deliver(msg)
 
     def user_sticker(
@@ -381,3 +373,12 @@ class UserSide:
                 }
             }
         )
+
+
+def _add_caption(msg: dict[str, Any], caption: str | None) -> None:
+    """A media message's caption and its entities (commands, mentions), as Telegram sends them."""
+    if caption is not None:
+        msg["caption"] = caption
+        entities = text_entities(caption)
+        if entities:
+            msg["caption_entities"] = entities
