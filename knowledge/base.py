@@ -28,6 +28,11 @@ _DOC_NAME = re.compile(
 
 
 # the county (city, district) a plan is of: 丰都县, 石柱土家族自治县, 忠县
+# 「双拥创建是哪一部分」「光荣牌在哪个部分」: the answer is a section, not one of its items
+_WHICH_PART = re.compile(r"哪\s*[一个]?\s*大?(?:部分|板块|章|篇)|\b(?:which|what)\s+(?:part|section|chapter)\b")
+# a question asking for everything on a topic (「…有哪些重点」「…方面抓什么」「what are the tasks」)
+_WHAT_ALL = re.compile(r"有哪些|哪几[项条方个]|都有什么|都有啥|抓什么|抓啥|重点是什么|主要任务|\bwhat are\b")
+LIST_SHARE = 0.9  # ... and its section or a sibling scores at least this share of the best item
 _LOCALITY = re.compile(r"([\u4e00-\u9fff]{1,6}?)(?:[\u4e00-\u9fff]{1,2}族)*(?:自治县|自治州|县|市|区)")
 
 
@@ -205,7 +210,32 @@ class KnowledgeBase:
         if is_overview(q, self.index, self.title_words):
             # every section, whatever ``limit`` (which counts clauses found by content)
             return Answer(question=question, kind="overview", hits=[Hit(c, 1.0) for c in self.sections()])
-        return self._content(question, without_document_name(q), limit)
+        ans = self._content(question, without_document_name(q), limit)
+        if ans.hits and _WHICH_PART.search(q):
+            ans.hits = self._sections_of(ans.hits)
+        elif len(ans.hits) >= 2 and _WHAT_ALL.search(q):
+            # 「退役军人工作今年有哪些重点」: a list asked for, and the best answer is an item whose
+            # section, or another of its items, scores alike: that section answers, then the items
+            first = ans.hits[0]
+            parent = first.clause.parent_id
+            alike = [h for h in ans.hits[1:] if h.score >= LIST_SHARE * first.score
+                     and (h.clause.id == parent or (h.clause.kind == "item" and h.clause.parent_id == parent))]
+            if first.clause.kind == "item" and parent in self.clauses and alike:
+                rest = [h for h in ans.hits if h.clause.id != parent]
+                ans.hits = [Hit(self.clauses[parent], first.score)] + rest[:limit - 1]
+        return ans
+
+    def _sections_of(self, hits: list[Hit]) -> list[Hit]:
+        """Each hit replaced by its section (once, in order); the notice's own parts stay."""
+        out: list[Hit] = []
+        seen: set[str] = set()
+        for h in hits:
+            c = h.clause
+            sec = self.clauses[c.parent_id] if c.kind == "item" and c.parent_id in self.clauses else c
+            if sec.id not in seen:
+                seen.add(sec.id)
+                out.append(Hit(sec, h.score))
+        return out
 
     def _content(self, question: str, q: str, limit: int, allowed: set[int] | None = None,
                  section: str | None = None) -> Answer:
@@ -240,7 +270,9 @@ class KnowledgeBase:
                 if ans.hits:
                     return ans
             return Answer(question=question, kind="structural", hits=[Hit(sec, 1.0)], section=sid)
-        iid = self._nth(list(sec.children), ref.item)
+        # a section without items is its own one item (checked in as 4): its first and its
+        # last item, counted in words, is itself; an id such as 4.1 or 四（一） names nothing
+        iid = self._nth(list(sec.children) or ([sid] if ref.counted else []), ref.item)
         if iid is None:
             avail = [f"{self.clauses[k].label} {self.clauses[k].title}" for k in sec.children]
             return Answer(question=question, kind="missing", missing_ref=ref.text,

@@ -44,6 +44,7 @@ class Ref:
     section: int  # 1-based; negative counts from the end (-1 = the last section)
     item: int | None  # None: the section itself; negative counts from the end
     text: str  # the reference as written (normalised)
+    counted: bool = True  # in words (第一条, 最后一项, item 1 of part 2); False: an id (二（三）, 3.2)
 
 
 _PATTERNS: list[tuple[re.Pattern[str], tuple[int, int | None]]] = [
@@ -134,5 +135,5 @@ def find_ref(q: str) -> Ref | None:
                     break
         elif ii is not None and groups[ii - 1]:
             item = cn_to_int(groups[ii - 1])
-        return Ref(section=sec, item=item, text=m.group(0).strip())
+        return Ref(section=sec, item=item, text=m.group(0).strip(), counted=k < 5)
     return _cn_ref(q)

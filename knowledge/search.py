@@ -49,6 +49,7 @@ SYNONYM_WEIGHT = 0.85   # an expansion, when the question's own word is also in 
 MIN_COVERAGE = 0.34     # confidence threshold (share of the question covered)
 MIN_MATCHED = 1.2       # ... and at least this much idf mass matched
 MIN_PHRASE = 4          # characters of a verbatim run that count as a phrase
+MIN_QUOTE = 5           # characters of a question that, punctuation aside, quotes the document
 GENERIC_SCALE = 0.5     # an everyday word weighs half
 RELATED_SHARE = 0.6     # a further hit must score this share of the best, and be anchored itself
 RELATED_COVERAGE = 0.7  # ... and explain this share of what the best explains
@@ -104,6 +105,23 @@ def bigrams(text: str) -> list[str]:
             if a in _STOP_CHARS or b in _STOP_CHARS:
                 continue
             out.append(a + b)
+    return out
+
+
+_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+
+
+def joined_terms(text: str, toks: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Terms the tokenizer's words miss, as (term, start, end) (positions into ``text`` when
+    ``toks`` carry them): a date written 9月30日 or 9月30号 (one term, 9月30日: digits alone are
+    no term), and two single content characters in a row that the dictionary split (加分 of
+    「给予加分照顾」, 中考加分): the document and the question are split alike, so the pair is
+    found in both."""
+    out = [(f"{int(m.group(1))}月{int(m.group(2))}日", m.start(), m.end()) for m in _DATE.finditer(text)]
+    for (a, s, _e), (b, _s2, e) in zip(toks, toks[1:], strict=False):
+        if len(a) == 1 and len(b) == 1 and a not in _STOP_CHARS and b not in _STOP_CHARS \
+                and CJK_RUN.fullmatch(a + b):
+            out.append((a + b, s, e))
     return out
 
 
@@ -183,6 +201,7 @@ class Index:
                 norm = _QUOTES.sub("", normalize(c.text[span[0]:span[1]]))
                 toks = self.dt.cut(norm)
                 terms = [t for w in toks for t in terms_of(w) if ok(t)]
+                terms += [t for t, _a, _b in joined_terms(norm, [(w, 0, 0) for w in toks])]
                 words.update(terms)
                 if "、" in norm:
                     self.places.update(w for w in listed_places(toks, _PLACE_HEADS)
@@ -219,6 +238,8 @@ class Index:
         self._ids: dict[tuple[str, bool], frozenset[int]] = {}
         self._union_df: dict[frozenset[str], int] = {}
         self._titles = [normalize(c.title) for c in clauses]
+        self._bare: list[str] | None = None  # each clause's text without punctuation (_quoted)
+        self._sounds: dict[str, list[str]] | None = None  # pinyin -> the index words read so
 
     # ------------------------------------------------------------------ building
     def _term_ok(self, t: str) -> bool:
@@ -331,6 +352,7 @@ class Index:
                 chars[a:b] = " " * (b - a)
         # synonym keys (colloquial Chinese), longest first
         text = "".join(chars)
+        text = self._homophones(text, concepts)
         # a key must not cut a word of the question (电影 is not read inside 电影院, nor 住房
         # inside 住房公积金), unless that word is one the dictionary does not know
         qtoks = self.dt.tokenize(text)
@@ -400,6 +422,12 @@ class Index:
             parts: dict[str, float] = {}
             if tok in self.w_idf:
                 alts[tok] = 1.0
+            elif len(tok) >= 3 and tok[:-1] in self.w_idf and self._term_ok(tok[:-1]) \
+                    and not self.generic(tok[:-1]):
+                # a word of the document and one character more (抚恤金 for 抚恤, 优待证 for
+                # 优待): the same topic, named by a suffix; unlike a word joined to another word
+                # (医疗保险 is no 医疗), it is evidence of the topic
+                alts[tok[:-1]] = EXPAND_WEIGHT
             else:
                 for sub in self.dt.cut_for_search(tok):
                     if sub != tok and sub in self.w_idf and self._term_ok(sub):
@@ -408,6 +436,9 @@ class Index:
             place = nxt in _PLACE_SUFFIX and (not self.dt.is_word(tok) or self.dt.tag(tok) == "ns")
             concepts.append(Concept(tok, alts, (s, e), 0.0 if tok in self.w_idf else OOV_WEIGHT,
                                     generic=place or self.generic(tok), parts=parts))
+        for term, a, b in joined_terms(rest, [(t.strip(), a, b) for t, a, b in toks]):
+            if term in self.w_idf:  # a date, or a word the dictionary split alike in the document
+                concepts.append(Concept(term, {term: 1.0}, (a, b), generic=self.generic(term)))
         # a content character the document never uses (票, 买) is part of the question too
         for tok, s, _e in toks:
             if len(tok) > 1 and (self.dt.is_word(tok) or tok in self.w_idf
@@ -419,6 +450,33 @@ class Index:
                     concepts.append(Concept(ch, {}, (s + k, s + k + 1), 1.0))
         self._correct_typos(q, text, concepts)
         return concepts, bigrams(q)
+
+    def _homophones(self, text: str, concepts: list[Concept]) -> str:
+        """A word of the question that no dictionary knows and that sounds exactly like words of
+        the document (争兵 for 征兵, 优扶 for 优抚: the pinyin input method's commonest slip,
+        tones aside) becomes a concept of those words (at most 3, ``TYPO_WEIGHT``); its
+        characters are blanked out of the returned text. The document's words are read out
+        (pypinyin) the first time a question needs it."""
+        for tok, a, b in self.dt.tokenize(text):
+            if not (2 <= len(tok) <= 4 and CJK_RUN.fullmatch(tok)) or tok in self.w_idf or self.dt.is_word(tok) \
+                    or any(ch in _PARTICLES for ch in tok):
+                continue
+            if self._sounds is None:
+                from pypinyin import lazy_pinyin
+
+                sounds: dict[str, list[str]] = defaultdict(list)
+                for w in self.w_idf:
+                    if 2 <= len(w) <= 4 and CJK_RUN.fullmatch(w):
+                        sounds[" ".join(lazy_pinyin(w))].append(w)
+                self._sounds = dict(sounds)
+            from pypinyin import lazy_pinyin
+
+            cands = self._sounds.get(" ".join(lazy_pinyin(tok)), [])
+            if 1 <= len(cands) <= 3:
+                concepts.append(Concept(tok, {w: TYPO_WEIGHT for w in cands}, (a, b),
+                                        generic=all(self.generic(w) for w in cands)))
+                text = text[:a] + " " * (b - a) + text[b:]
+        return text
 
     def _correct_typos(self, q: str, text: str, concepts: list[Concept]) -> None:
         """Windows of 3-6 characters of the question that are no word, one character away from a
@@ -583,7 +641,7 @@ class Index:
         ``allowed``: only these clause indices compete (a section named in the question)."""
         concepts, bgs = self.analyze(q)
         if not concepts:
-            return []
+            return self._quoted(q, limit, allowed)
         raw: dict[int, float] = defaultdict(float)
         for c in concepts:
             scale = GENERIC_SCALE if c.generic else 1.0
@@ -624,6 +682,9 @@ class Index:
 
         # some word of the document that is no everyday word or place (a quotation needs one too)
         topical = any(not c.generic and (c.alts or c.parts) for c in concepts)
+        # ... and, without one, a word the document lacks says the question's topic is elsewhere
+        # (「高铁武隆站到重庆北的票价」 quotes 高铁武隆站 of a clause about service windows)
+        foreign = not topical and any(not c.generic and not (c.alts or c.parts) for c in concepts)
         ranked = []
         for i in cand:
             terms = self.doc_terms[i]
@@ -652,7 +713,7 @@ class Index:
                     per_concept.append((c, w, hits))
             cov = matched / total if total else 0.0
             phrase, longest = self._phrase_share(runs, i, q_bigram_mass)
-            if phrase >= 0.5 and (topical or longest > MIN_PHRASE):
+            if phrase >= 0.5 and (topical or (longest > MIN_PHRASE and not foreign)):
                 # a quotation of the document is evidence whatever its words; of everyday words
                 # and places only (A级旅游景区), when it is longer than one such word (旅游景点)
                 anchored = True
@@ -666,7 +727,7 @@ class Index:
         best = ranked[0]
         anchored = best[4] or allowed is not None  # a named section anchors the question itself
         if best[2] < MIN_COVERAGE or (best[3] < MIN_MATCHED and allowed is None) or not anchored:
-            return []
+            return self._quoted(q, limit, allowed)
         out = [Scored(best[0], round(best[1], 4), round(best[2], 4), best[3], best[5])]
         for r in ranked[1:]:
             if len(out) >= limit:
@@ -674,6 +735,29 @@ class Index:
             if (r[4] or allowed is not None) and r[1] >= RELATED_SHARE * best[1] \
                     and r[2] >= max(MIN_COVERAGE, RELATED_COVERAGE * best[2]):
                 out.append(Scored(r[0], round(r[1], 4), round(r[2], 4), r[3], r[5]))
+        return out
+
+    _QUOTED = re.compile(r"[“\"「『‘]([^”\"」』’]{2,})[”\"」』’]")
+
+    def _quoted(self, q: str, limit: int, allowed: set[int] | None) -> list[Scored]:
+        """A question that is a quotation of the document, punctuation aside, though none of its
+        words carries the topic (「有人抓、有人管」: single characters and common words): the
+        clauses holding it verbatim, when at most ``limit`` do. What is quoted is the text in
+        quotation marks if any, else the whole question; at least ``MIN_QUOTE`` characters."""
+        m = self._QUOTED.search(q)
+        quote = "".join(CJK_RUN.findall(m.group(1) if m else q))
+        if len(quote) < MIN_QUOTE:
+            return []
+        if self._bare is None:
+            self._bare = ["".join(CJK_RUN.findall(t)) for t in self.texts]
+        found = [i for i, t in enumerate(self._bare) if quote in t and (allowed is None or i in allowed)]
+        if not found or len(found) > limit:
+            return []
+        out = []
+        for i in found:
+            spans = tuple(span for span, _terms, norm in self.sentences[i]
+                          if quote in "".join(CJK_RUN.findall(norm)))
+            out.append(Scored(i, 1.0, 1.0, 0.0, spans[:1]))
         return out
 
     def _sentences(self, i: int, per_concept, total: float) -> tuple[float, tuple[tuple[int, int], ...]]:  # noqa: ANN001

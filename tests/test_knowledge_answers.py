@@ -71,7 +71,11 @@ def test_ordinals_are_structural(kb, q, cid):
 def test_ordinals_follow_the_document(kb5):
     assert top(kb5, "最后一部分最后一条") == "5.3"
     assert top(kb5, "第二部分最后一条") == "2.3"
-    a = kb5.ask("第三部分最后一条")  # a section without items
+    # a section without items is its own one item: its first and last, and no second
+    for q in ("第三部分最后一条", "第三部分第一条"):
+        a = kb5.ask(q)
+        assert a.kind == "structural" and a.hits[0].clause.id == "3", q
+    a = kb5.ask("第三部分第二条")
     assert a.kind == "missing" and "本部分无分项" in a.available[0]
     assert KnowledgeBase.load().ask("倒数第九部分").kind == "missing"
 
