@@ -47,6 +47,10 @@ def test_a_pdf_line_wrapped_before_an_unpunctuated_sentence_end_stays_in_its_ite
 def test_third_county_plan_table_and_ids_it_lacks(emu, bot):
     pdf = upload(emu, "彭水2027要点.pdf", make_pdf(TEXT.splitlines()), contains="预览")
     assert "6 个部分、15 个事项" in pdf.plain and "2.2 抓好兵员征集" in pdf.plain
+    # every wrapped line of the PDF is a join: two are shown, the rest counted, and the warnings
+    # that matter (附件, a heading without a numeral) are not buried under them
+    assert pdf.plain.count("已合并") == 2 and "另有 " in pdf.plain and "同样的合并" in pdf.plain
+    assert "「加强双拥组织建设」没有序号" in pdf.plain and "附件" in pdf.plain
     emu.press(ADMIN, pdf, pdf.button("取消")[1])
     emu.wait_for(chat_id=ADMIN, contains="取消")
     p = upload(emu, "彭水2027要点.docx", docx_bytes(TEXT), contains="预览")
