@@ -80,3 +80,48 @@ def test_third_county_plan_table_and_ids_it_lacks(emu, bot):
     progress = say(emu, ADMIN, "/progress", contains="进度").plain
     assert "4 开展军民共建，助力乡村振兴：✅0 ⏳1 ⭕0 ／应报1" in progress
     assert not emu.rejected
+
+
+def test_a_csv_table_assign_by_names_and_deadline_pushes_count_only_assigned_cells(emu, start_bot):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.clock import FakeClock
+    from handlers import events as event_handlers
+
+    sh = ZoneInfo("Asia/Shanghai")
+    clock = FakeClock(datetime(2026, 12, 22, 8, 0, tzinfo=sh))  # d3 of 2026-12 is 12-22 09:00
+    bot = start_bot(clock=clock)
+    enable(emu, upload(emu, "彭水2027要点.docx", docx_bytes(TEXT), contains="预览"))
+    bind(emu, 7, "郁山镇")
+    bind(emu, 8, "县退役军人事务局")
+    bind(emu, 9, "汉葭街道")
+    # a GBK .csv as Excel saves it in China: items by id, by 一（二） and by （二）+title; units by
+    # kind phrase, name, and names the roster lacks, separated by ；、 and spaces
+    csv = ("事项,责任单位\n"
+           "1.2,各乡镇（街道）；县委宣传部\n"
+           "（二）抓好兵员征集,各乡镇（街道） 县人武部\n"
+           "三（三）,县退役军人事务局、县教委\n").encode("gb18030")
+    t = upload(emu, "任务分解表.csv", csv, contains="任务分解表预览")
+    assert "1.2 广泛营造双拥宣传氛围：各乡镇、各街道" in t.plain
+    assert "2.2 抓好兵员征集：各乡镇、各街道" in t.plain and "3.3 解决军人“三后”问题：县退役军人事务局" in t.plain
+    assert all(n in t.plain for n in ("县委宣传部", "县人武部", "县教委"))
+    emu.press(ADMIN, t, t.button("确认")[1])
+    emu.wait_for(chat_id=ADMIN, contains="任务分解已生效")
+    bad = say(emu, ADMIN, "/assign 6.1 县退役军人事务局 县双拥办", contains="没有")
+    assert "县双拥办" in bad.plain and "未分解" in say(emu, ADMIN, "/assign 6.1", contains="6.1").plain
+    assert "应报单位 1 个" in say(emu, ADMIN, "/assign 加强督查通报 街道", contains="6.2").plain
+    # every item is now assigned or due from everyone; 县退役军人事务局 reports an item that is
+    # not its duty (1.2): it is still missing, and so is 汉葭街道; 郁山镇 reported its 2.2
+    say(emu, 8, "/checkin 1.2 已完成 帮忙宣传", contains="已记录")
+    say(emu, 7, "/checkin 2.2 进行中 征兵宣传", contains="已记录")
+    missing = say(emu, ADMIN, "/progress", contains="进度").plain.split("未填报")[1]
+    assert "县退役军人事务局" in missing and "汉葭街道" in missing and "郁山镇" not in missing
+    clock.set(datetime(2026, 12, 22, 9, 0, 30, tzinfo=sh))
+    mark = emu.mark()
+    bot.call(event_handlers.sweep(bot.app))
+    emu.wait_for(chat_id=8, contains="填报截止提醒", after=mark)
+    emu.wait_for(chat_id=9, contains="填报截止提醒", after=mark)
+    emu.wait_idle(quiet=0.5, timeout=3)
+    assert not [m for m in emu.sent if m.chat_id == 7 and "填报截止提醒" in m.plain]
+    assert not emu.rejected
