@@ -60,8 +60,29 @@ def plan_preview_lines(draft, *, item_limit: int | None = None) -> list[str]:  #
         lines.append(f"  ……另有 {len(draft.items) - shown} 个事项未列出")
     if draft.warnings:
         lines.append("识别提示：")
-        lines += [f"  · {warning_text(code, data)}" for code, data in draft.warnings]
+        lines += [f"  · {w}" for w in warning_lines(draft.warnings)]
     return lines
+
+
+_JOINS = ("joined_broken_line", "joined_across_blank")
+JOINS_SHOWN = 2  # a PDF wraps every line: more joins of a kind than this are counted, not listed
+
+
+def warning_lines(warnings: Sequence[tuple[str, dict]]) -> list[str]:
+    """The parse warnings in Chinese, in order; of each kind of joined line only the first
+    JOINS_SHOWN, then how many more (a PDF's wrapped lines would bury the other warnings)."""
+    counts = {code: sum(1 for c, _ in warnings if c == code) for code in _JOINS}
+    out: list[str] = []
+    seen = dict.fromkeys(_JOINS, 0)
+    for code, data in warnings:
+        if code in seen:
+            seen[code] += 1
+            if counts[code] > JOINS_SHOWN + 1 and seen[code] > JOINS_SHOWN:
+                if seen[code] == JOINS_SHOWN + 1:
+                    out.append(f"另有 {counts[code] - JOINS_SHOWN} 处同样的合并（PDF 的自动换行常见，一般无需处理）")
+                continue
+        out.append(warning_text(code, data))
+    return out
 
 
 def plan_preview(draft, *, replaces_year: bool) -> str:  # noqa: ANN001 - PlanDraft
