@@ -172,6 +172,22 @@ def _needs_join(p: str, nxt: str) -> bool:
     return bool(_INNER_MARK.search(p)) and not (is_heading_shape(nxt) and not _INNER_MARK.search(nxt))
 
 
+def _inside_numbered_list(p: str, paras: list[str], j: int) -> bool:
+    """Is ``paras[j]`` — a short line without final punctuation after the unfinished item ``p`` —
+    the end of ``p``'s sentence rather than a heading? Yes when the next line goes on with the same
+    list (``2.…`` / [j] / ``3.…``): a heading never sits between two items of one list. (A PDF
+    line wrapped just before the end of a sentence that has no full stop.)"""
+    nxt = paras[j]
+    if not nxt or ends_terminal(p) or is_numbered(nxt) or section_marker(p) is not None:
+        return False
+    k = j + 1
+    while k < len(paras) and not paras[k]:
+        k += 1
+    here = item_marker(p)
+    after = item_marker(paras[k]) if k < len(paras) else None
+    return here is not None and after is not None and after[0] == here[0] and after[1] == here[1] + 1
+
+
 def _joined(p: str, nxt: str) -> str:
     sep = " " if p[-1:].isascii() and p[-1:].isalnum() and nxt[:1].isascii() and nxt[:1].isalnum() else ""
     return p + sep + nxt
@@ -192,7 +208,7 @@ def join_broken(paras: list[str], warnings: list[ParseWarning] | None = None) ->
             j = i
             while j < n and not paras[j]:
                 j += 1
-            if j >= n or not _needs_join(p, paras[j]):
+            if j >= n or not (_needs_join(p, paras[j]) or _inside_numbered_list(p, paras, j)):
                 break
             if warnings is not None:
                 code = "joined_across_blank" if j > i else "joined_broken_line"

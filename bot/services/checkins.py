@@ -45,10 +45,14 @@ _NOTE_SEPARATORS = " \t\n，,。.：:；;、！!？?—-~～"
 _ITEM_SRC = r"(?P<s>[0-9一二三四五六七八九十]+)\s*[.\-、。．]?\s*\(?\s*(?P<i>[0-9一二三四五六七八九十]+)\s*\)?"
 # a section without items is one item itself: 4 / 四 / 第四部分
 _SECTION_SRC = r"(?:第\s*)?(?P<s>[0-9一二三四五六七八九十]+)(?P<i>)\s*(?:部分)?"
-_ITEMS_AT_START = (re.compile(_ITEM_SRC + r"(?![0-9])"), re.compile(_SECTION_SRC + r"(?![0-9])"))
+# ... but not the 4 of 4.3 / 四（三）: an item the plan lacks is not its section
+_NO_SUB = r"(?![0-9]|\s*[.\-、。．]\s*[0-9一二三四五六七八九十]|\s*\(\s*[0-9一二三四五六七八九十])"
+_ITEMS_AT_START = (re.compile(_ITEM_SRC + r"(?![0-9])"), re.compile(_SECTION_SRC + _NO_SUB))
+_ITEM_WORD = re.compile(_ITEM_SRC)
 # a check-in typed as plain text: at most a few words before the item (我镇 / 本单位 / checkin / 填报)
 _LEAD = r"(?:/?checkin\s*|[\u4e00-\u9fff]{0,4}?\s*)"
-_LEAD_ITEMS = tuple(re.compile(_LEAD + src + r"(?![0-9])", re.IGNORECASE) for src in (_ITEM_SRC, _SECTION_SRC))
+_LEAD_ITEMS = (re.compile(_LEAD + _ITEM_SRC + r"(?![0-9])", re.IGNORECASE),
+               re.compile(_LEAD + _SECTION_SRC + _NO_SUB, re.IGNORECASE))
 
 
 def _fold(text: str) -> str:
@@ -201,6 +205,9 @@ class CheckinService:
         item of the active plan —, the rest); None when no word after the first opens an item."""
         for i in range(1, len(args)):
             if self._item_at_start(_fold(args[i])):
+                return " ".join(args[:i]), args[i:]
+        for i in range(1, len(args)):  # an item id the plan lacks (7.3): said so, not the usage
+            if _ITEM_WORD.fullmatch(_fold(args[i])):
                 return " ".join(args[:i]), args[i:]
         return None
 

@@ -87,13 +87,15 @@ class DutyService:
         previewed plan's year (the year's document may have been re-sent between preview and
         确认), skipping items that version no longer has. Returns (plan id, items applied)."""
         from bot.models import Plan
+        from bot.services.plans import items_of
 
         now = self.clock.now()
         previewed = s.get(Plan, int(payload["plan_id"]))
         current = s.exec(select(Plan).where(Plan.year == previewed.year, col(Plan.replaced_at).is_(None))).first() \
             if previewed is not None and previewed.replaced_at is not None else previewed
         plan_id = current.id if current is not None else int(payload["plan_id"])
-        known = {c["id"] for c in json.loads(current.document)["clauses"] if c["kind"] == "item"} if current else None
+        # the items as every other part of the bot sees them: a section without items is one item
+        known = {i.id for i in items_of(json.loads(current.document))[1]} if current else None
         rows = [r for r in payload["rows"] if known is None or r[0] in known]
         for item_id, kinds, unit_ids in rows:
             s.exec(delete(Assignment).where(col(Assignment.plan_id) == plan_id,  # type: ignore[call-overload]

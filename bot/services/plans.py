@@ -122,7 +122,7 @@ class PlanDraft:
                    warnings=[tuple(w) for w in d["warnings"]], replaces=d.get("replaces"))
 
 
-def _items_of(doc: dict) -> tuple[list[tuple[str, str, str]], list[Item]]:
+def items_of(doc: dict) -> tuple[list[tuple[str, str, str]], list[Item]]:
     """(sections as (id, label, title), items) of a stored clause tree, in document order. A
     section without items is itself one item (id ``'4'``): the work it describes is checked in,
     assigned and counted like any other."""
@@ -140,7 +140,7 @@ def draft_from_document(parsed: ParsedDocument, *, source_name: str, source_text
     ``fallback_year`` (a year written beside the upload). Raises PlanError('not_a_plan') when no
     section was found, 'no_year' / 'bad_year'."""
     doc = parsed.to_dict()
-    sections, items = _items_of(doc)
+    sections, items = items_of(doc)
     if not sections:
         raise PlanError("not_a_plan", source_name=source_name)
     y = year if year is not None else (parsed.year if parsed.year is not None else fallback_year)
@@ -202,7 +202,7 @@ class PlanService:
     # --- reading -------------------------------------------------------------------------------
     def _view(self, row: Plan, active: bool) -> PlanView:
         doc = json.loads(row.document)
-        sections, items = _items_of(doc)
+        sections, items = items_of(doc)
         self._docs[row.id] = doc
         return PlanView(id=row.id, year=row.year, title=row.title, doc_number=row.doc_number,
                         items=tuple(items), section_count=len(sections), active=active)
