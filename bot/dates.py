@@ -9,15 +9,17 @@ Forms (after NFKC, so full-width digits and punctuation count as ASCII):
 
 - absolute: ``2026-12-20 09:30``, ``2026/12/20 9:30``, ``2026.12.20``, ``2026-12-20T09:30``,
   ``2026年12月20日 9点半``, ``二〇二六年十二月二十日``; a weekday in brackets after a date
-  (``2026年12月20日（周日）``, the bot's own echo) is checked against the date;
+  (``2026年12月20日（周日）``, the bot's own echo, or ``2026年12月20日星期日``) is checked against the date;
 - month-day without a year: ``12月20日``, ``12月20号``, ``12/20``, ``12-20``, ``12.20``, ``十二月二十日``
   = the next such date (today's date counts as this year's while its time is still ahead);
   a day of the month alone, ``20号``, is the next such day;
-- relative: ``今天/今日/明天/明日/后天/大后天`` (``今晚/明晚`` too), ``本周五/这周五`` (this Monday-to-Sunday
+- relative: ``今天/今日/明天/明日/后天/后日/大后天`` (``今晚/明晚/今早/明早`` too), ``本月25号/下个月5号``
+  (that month's day; never rolled on when past), ``本周五/这周五`` (this Monday-to-Sunday
   week), ``下周五/下星期五/下个礼拜五``, ``下下周一``, and a bare ``周五/星期五/礼拜五`` = the next one
   (today counts while the time is still ahead);
 - times: ``9:30``, ``9：30``, ``15时``, ``3点``, ``3点半``, ``3点15分``, ``3点一刻``, ``9点整``, Chinese
-  numerals (``三点``), after a part of day ``上午/早上/早晨/凌晨/中午/下午/傍晚/晚上/夜里``.
+  numerals (``三点``, ``三点四十五``), after a part of day ``上午/早上/早晨/凌晨/中午/下午/午后/傍晚/晚上/夜里``
+  (``早9点``, ``晚7点``); the end of a range (``下午3点半到5点``, ``9:30-11:30``) is read and dropped.
 
 Decisions (documented for users in the help texts):
 
@@ -73,18 +75,33 @@ _YMD = re.compile(rf"(?P<y>{_YEAR})\s*(?:年\s*|[-/.](?=\s*\d))(?P<m>{_NUM})\s*(
                   rf"(?P<d>{_NUM})(?!\d)\s*[日号號]?")
 _MD = re.compile(rf"(?P<m>{_NUM})\s*月\s*(?P<d>{_NUM})\s*[日号號]|(?P<m2>\d{{1,2}})\s*[-/.]\s*(?P<d2>\d{{1,2}})(?![\d:：.])")
 _DAY_OF_MONTH = re.compile(rf"(?P<d>{_NUM})\s*[号號]|(?P<d2>\d{{1,2}})\s*日(?!\d)")
-_RELATIVE = re.compile(r"(?P<rel>大后天|大後天|今天|今日|今晚|明天|明日|明晚|后天|後天|昨天|昨日|昨晚|前天)")
-_REL_DAYS = {"今天": 0, "今日": 0, "今晚": 0, "明天": 1, "明日": 1, "明晚": 1, "后天": 2, "後天": 2,
-             "大后天": 3, "大後天": 3, "昨天": -1, "昨日": -1, "昨晚": -1, "前天": -2}
+_RELATIVE = re.compile(r"(?P<rel>大后天|大後天|今天|今日|今晚|今早|明天|明日|明晚|明早|后天|後天|后日|後日"
+                       r"|昨天|昨日|昨晚|前天)")
+_REL_DAYS = {"今天": 0, "今日": 0, "今晚": 0, "今早": 0, "明天": 1, "明日": 1, "明晚": 1, "明早": 1,
+             "后天": 2, "後天": 2, "后日": 2, "後日": 2, "大后天": 3, "大後天": 3, "昨天": -1, "昨日": -1,
+             "昨晚": -1, "前天": -2}
+# 本月25号, 这个月25日, 下个月5号, 下下月1日: a day of this or a following month
+_MONTH_REL = re.compile(rf"(?P<which>下下个?|下下個?|下个?|下個?|本|这个?|這個?)\s*月(?:份)?\s*(?P<d>{_NUM})\s*[日号號]")
 _WEEK = r"(?:周|週|星期|礼拜|禮拜)"
 _WEEKDAY = re.compile(rf"(?P<which>下下个?|下下個?|下个?|下個?|本|这个?|這個?|上个?|上個?)?\s*{_WEEK}\s*"
                       r"(?P<w>[一二三四五六日天1-7])")
-_BRACKET_WEEKDAY = re.compile(rf"[(（]\s*{_WEEK}(?P<w>[一二三四五六日天1-7])\s*[)）]")
-_PART = re.compile(r"(?P<part>上午|早上|早晨|清晨|凌晨|中午|下午|傍晚|晚上|夜里|夜间|晚间)")
+# a weekday after a date, in brackets (the bot's own echo) or not (「2026年12月20日星期日」): checked
+_BRACKET_WEEKDAY = re.compile(rf"[(（]\s*{_WEEK}(?P<w>[一二三四五六日天1-7])\s*[)）]"
+                              rf"|{_WEEK}(?P<w2>[一二三四五六日天1-7])")
+_PART = re.compile(r"(?P<part>上午|早上|早晨|清晨|凌晨|中午|下午|午后|傍晚|晚上|夜里|夜间|晚间"
+                   rf"|[早晚](?=\s*(?:{_NUM}\s*[点點时時]|\d{{1,2}}\s*[:：])))")
+# the short and other names of a part of day, read as the one the rules below know
+_PART_ALIAS = {"早": "早上", "晚": "晚上", "午后": "下午"}
 _CLOCK = re.compile(r"(?P<h>\d{1,2})\s*[:：]\s*(?P<mi>\d{2})(?!\d)")
 _DOT_CLOCK = re.compile(r"(?P<h>\d{1,2})\.(?P<mi>\d{2})(?![\d.])")
 _HOUR = re.compile(rf"(?P<h>{_NUM})\s*[点點时時](?:\s*(?:(?P<half>半)|(?P<q1>一刻)|(?P<q3>三刻)|(?P<whole>整)"
-                   rf"|(?P<mi>{_NUM})\s*分(?:钟)?|(?P<mi2>\d{{1,2}})(?![\d号號日月]))|(?![\d]))")
+                   rf"|(?P<mi>{_NUM})\s*分(?:钟)?|(?P<mi2>\d{{1,2}})(?![\d号號日月])"
+                   r"|(?P<mi3>[一二三四五]?十[一二三四五六七八九]?|[零〇][一二三四五六七八九])"
+                   r"(?![〇零一二两兩三四五六七八九十号號日月个個人楼樓层層天周年]))|(?![\d]))")
+# the end of a range after the start time (「下午3点半到5点」, 「9:30-11:30」): read and left out of the
+# title; an event has one start time, which is what the echo shows
+_UNTIL = re.compile(rf"(?:到|至|[-~—～])\s*(?:上午|下午|中午|晚上)?\s*(?:\d{{1,2}}\s*[:：]\s*\d{{2}}(?!\d)"
+                    rf"|{_NUM}\s*[点點时時](?:\s*(?:半|一刻|三刻|整|{_NUM}\s*分(?:钟)?|\d{{1,2}}(?![\d号號日月])))?)")
 _BOUNDARY = re.compile(r"[\s,，、:：;；\-—]")
 _LEAD = re.compile(r"^[\s,，、:：;；\-—]+")
 
@@ -116,12 +133,12 @@ class _Parsed:
 
     start: int = 0
     end: int = 0
-    kind: str | None = None  # ymd | md | dom | rel | weekday | None (time alone)
+    kind: str | None = None  # ymd | md | dom | mrel | rel | weekday | None (time alone)
     y: int | None = None
     m: int | None = None
     d: int | None = None
     rel: int = 0
-    week: int = 0  # weeks ahead for 本/下/下下 (0, 1, 2; -1 for 上); None-like for a bare weekday
+    week: int = 0  # weeks ahead for 本/下/下下 (0, 1, 2; -1 for 上); months ahead for 本月/下个月
     bare_weekday: bool = False
     weekday: int | None = None  # 0 = Monday
     check_weekday: int | None = None  # a weekday in brackets after a date
@@ -158,10 +175,19 @@ def _read(text: str, pos: int) -> _Parsed | None:
         if mo is None or d is None:
             return None
         p.kind, p.m, p.d, cur = "md", mo, d, m.end()
+    elif m := _match(_MONTH_REL, text, cur):
+        d = cn_int(m["d"])
+        if d is None:
+            return None
+        which = m["which"].rstrip("个個")
+        p.kind, p.d, cur = "mrel", d, m.end()
+        p.week = {"下下": 2, "下": 1, "本": 0, "这": 0, "這": 0}[which]  # months ahead
     elif m := _match(_RELATIVE, text, cur):
         p.kind, p.rel, cur = "rel", _REL_DAYS[m["rel"]], m.end()
         if m["rel"].endswith("晚"):
             p.part = "晚上"
+        elif m["rel"].endswith("早"):
+            p.part = "早上"
     elif m := _match(_WEEKDAY, text, cur):
         which = (m["which"] or "").rstrip("个個")
         p.kind, p.weekday, cur = "weekday", _weekday_index(m["w"]), m.end()
@@ -175,25 +201,27 @@ def _read(text: str, pos: int) -> _Parsed | None:
             return None
         p.kind, p.d, cur = "dom", d, m.end()
     if p.kind in ("ymd", "md") and (m := _match(_BRACKET_WEEKDAY, text, cur)):
-        p.check_weekday, cur = _weekday_index(m["w"]), m.end()
-    if p.kind in ("ymd", "md", "dom") and (m := _match(re.compile(r"[Tt](?=\d)"), text, cur)):
+        p.check_weekday, cur = _weekday_index(m["w"] or m["w2"]), m.end()
+    if p.kind in ("ymd", "md", "dom", "mrel") and (m := _match(_T, text, cur)):
         cur = m.end()
     if p.part is None and (m := _match(_PART, text, cur)):
-        p.part, cur = m["part"], m.end()
+        p.part, cur = _PART_ALIAS.get(m["part"], m["part"]), m.end()
     if m := _match(_CLOCK, text, cur):
         p.hour, p.minute, p.colon, cur = int(m["h"]), int(m["mi"]), True, m.end()
         p.leading_zero = m["h"].startswith("0") or len(m["h"]) == 2
-    elif p.kind in ("ymd", "md", "dom", "rel", "weekday") and (m := _match(_DOT_CLOCK, text, cur)):
+    elif p.kind in ("ymd", "md", "dom", "mrel", "rel", "weekday") and (m := _match(_DOT_CLOCK, text, cur)):
         p.hour, p.minute, p.colon, cur = int(m["h"]), int(m["mi"]), True, m.end()
         p.leading_zero = m["h"].startswith("0") or len(m["h"]) == 2
     elif m := _match(_HOUR, text, cur):
         h = cn_int(m["h"])
-        mi_raw = m["mi"] or m["mi2"]
+        mi_raw = m["mi"] or m["mi2"] or m["mi3"]
         mi = cn_int(mi_raw) if mi_raw else (30 if m["half"] else 15 if m["q1"] else 45 if m["q3"] else 0)
         if h is None or mi is None:
             return None
         p.hour, p.minute, cur = h, mi, m.end()
         p.leading_zero = m["h"].isdigit() and (m["h"].startswith("0") or len(m["h"]) == 2)
+    if p.hour is not None and (m := _match(_UNTIL, text, cur)):
+        cur = m.end()
     if p.kind is None and p.hour is None and p.part is None:
         return None
     if p.kind == "dom" and p.hour is None and p.part is None and cur < len(text) \
@@ -296,6 +324,15 @@ def _resolve(p: _Parsed, typed: str, now_local: datetime) -> tuple[datetime, tup
                 break
             y, mo = (y + 1, 1) if mo == 12 else (y, mo + 1)
         assumed.append("year")
+    elif p.kind == "mrel":  # 本月/下个月 X号: that month's day, never rolled on when past
+        assert p.d is not None
+        y, mo = today.year, today.month + p.week
+        y, mo = y + (mo - 1) // 12, (mo - 1) % 12 + 1
+        valid = _valid(y, mo, p.d)
+        if valid is None:
+            raise DateError("no_date", typed=typed, year=y, month=mo, day=p.d)
+        day = valid
+        assumed.append("relative")
     elif p.kind == "rel":
         day = today + timedelta(days=p.rel)
         assumed.append("relative")

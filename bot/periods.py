@@ -22,6 +22,8 @@ _YEAR = r"(\d{4}|[〇零○一二三四五六七八九]{4})"
 _ANY_MONTH = re.compile(rf"^(?:{_YEAR}(?:[-/.]|年))?{_NUM}(?:月份?)?$")
 _ANY_QUARTER = re.compile(rf"^(?:{_YEAR}(?:[-/.]|年)?)?(?:Q|第)?([1-4一二三四])(?:季度?)?$", re.IGNORECASE)
 _REL = re.compile(r"^(本|这个?|這個?|当|當|上上个?|上一?个?|上一?個?|下一?个?|下一?個?)(月|季度?)(?:份)?$")
+_YEAR_WORD = re.compile(r"^(今年|去年|前年|明年)(?:的)?(?=.)")
+_YEAR_WORDS = {"今年": 0, "去年": -1, "前年": -2, "明年": 1}
 _REL_STEP = {"本": 0, "这": 0, "這": 0, "当": 0, "當": 0, "上上": -2, "上": -1, "上一": -1, "下": 1, "下一": 1}
 
 
@@ -36,13 +38,15 @@ def parse_period(text: str, kind: str, today: date) -> str | None:
     """A period as people type it -> canonical ``2026-11`` / ``2026-Q4``, or None.
 
     ``2026-11``, ``2026/11``, ``２０２６－１１``, ``2026年11月(份)``, ``2026-Q4``, Chinese numerals (``十一月``,
-    ``二〇二六年十一月``), ``本月/这个月/上个月/上上个月/下个月``, ``本季度/上季度/四季度/第四季度/Q4``.
+    ``二〇二六年十一月``), ``本月/这个月/上个月/上上个月/下个月``, ``去年12月/今年三季度``, ``本季度/上季度/四季度/第四季度/Q4``.
     A month or quarter without a year is the most recent one not after ``today`` (in January,
     ``十一月`` is last November). Years from :data:`FIRST_YEAR` to next year. With quarterly
     periods a month names its quarter; with monthly periods a quarter is not one period (None)."""
     from bot.dates import cn_int, normalise
 
     t = "".join(normalise(text).split())
+    if m := _YEAR_WORD.match(t):  # 去年12月, 今年第三季度: the year by its name
+        t = f"{today.year + _YEAR_WORDS[m.group(1)]}年{t[m.end():]}"
     if m := _REL.match(t):
         step = _REL_STEP[m.group(1).rstrip("个個")]
         if m.group(2) == "月":

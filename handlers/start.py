@@ -16,8 +16,8 @@ from telegram.ext import (
 
 from bot import texts
 from bot.context import BotContext
-from bot.errors import InviteInvalid
-from handlers.common import display_name, once, reply
+from bot.errors import AppError, InviteInvalid
+from handlers.common import app_error, display_name, once, reply
 
 # an invite link pasted as text (https://t.me/<bot>?start=CODE), or the code alone
 _PASTED = re.compile(r"^\s*(?:https?://)?(?:t\.me|telegram\.me)/\w+\?start=([A-Za-z0-9_-]{8,64})\s*$"
@@ -77,10 +77,11 @@ async def prune_processed_updates(context: BotContext) -> None:
     context.services.updates.prune()
 
 
-@once
 async def pasted_invite(update: Update, context: BotContext) -> None:
     """An invite link (or its code) pasted as a message instead of tapped: bind as /start CODE
-    would. A 16-character word that is no invite code is left to the question handler."""
+    would. A 16-character word that is no invite code is left to the question handler; anything
+    else stops here, a refused link too (used, revoked, expired: its reason is the one reply,
+    never followed by 「未找到」 for the link read as a question)."""
     m = _PASTED.match(update.effective_message.text or "")
     code = m.group(1) or m.group(2)
     if m.group(2):  # a bare code: only when it is one
@@ -90,8 +91,16 @@ async def pasted_invite(update: Update, context: BotContext) -> None:
             if exc.reason == "unknown":
                 return
     context.args = [code]
-    await start(update, context)
+    try:
+        await _bind_once(update, context)
+    except AppError as exc:
+        await app_error(update, context, exc)
     raise ApplicationHandlerStop
+
+
+@once
+async def _bind_once(update: Update, context: BotContext) -> None:
+    await start(update, context)
 
 
 def register(app: Application) -> None:

@@ -51,8 +51,13 @@ DOC_ERRORS = {
 }
 
 
+ASK_EXIT_CODES = ("exit status: 0 answered; 1 nothing in the document answers (or the clause named does not "
+                  "exist), for a question given as an argument; 2 a usage error or a document that cannot "
+                  "be read. Reading questions from standard input exits 0 after the last line.")
+
+
 def add_subparsers(subparsers) -> None:  # noqa: ANN001
-    ask = subparsers.add_parser("ask", help="answer a question from the document")
+    ask = subparsers.add_parser("ask", help="answer a question from the document", epilog=ASK_EXIT_CODES)
     ask.add_argument("question", nargs="?", help="the question; omitted: read stdin, one a line")
     ask.add_argument("--json", action="store_true", help="JSON output")
     ask.add_argument("--doc", metavar="PATH", help="another document (.txt, .docx or .pdf)")

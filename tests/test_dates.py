@@ -204,3 +204,38 @@ def test_control_characters_and_full_width_are_cleaned():
                                              ("一百", 100), ("十百", None), ("", None)])
 def test_cn_int(text, value):
     assert cn_int(text) == value
+
+
+# --- forms a newcomer typed that were read wrongly or refused (issue 15, point 1) -----------------
+
+@pytest.mark.parametrize(("text", "expected", "rest"), [
+    ("明天下午三点四十五 座谈会", "2026-12-03 15:45", "座谈会"),  # minutes in Chinese numerals, no 分
+    ("明天下午两点二十 座谈会", "2026-12-03 14:20", "座谈会"),
+    ("明天下午3点十分 座谈会", "2026-12-03 15:10", "座谈会"),
+    ("明天下午三点二十人座谈会", "2026-12-03 15:00", "二十人座谈会"),  # a count, not minutes
+    ("2026年12月20日星期日 9:30 大会", "2026-12-20 09:30", "大会"),  # a weekday without brackets
+    ("12月20日 周日 9:30 大会", "2026-12-20 09:30", "大会"),
+    ("下个月5号 9:00 大会", "2027-01-05 09:00", "大会"),  # a day of a named month
+    ("下月5日上午9点 大会", "2027-01-05 09:00", "大会"),
+    ("本月25日 9:00 大会", "2026-12-25 09:00", "大会"),
+    ("下下个月1号 上午10点 大会", "2027-02-01 10:00", "大会"),
+    ("明早9点 大会", "2026-12-03 09:00", "大会"),
+    ("后日上午10点 大会", "2026-12-04 10:00", "大会"),
+    ("明天 晚7点 大会", "2026-12-03 19:00", "大会"),  # 早/晚 before an hour
+    ("12月20日 早9点 大会", "2026-12-20 09:00", "大会"),
+    ("12月20日 午后2点 大会", "2026-12-20 14:00", "大会"),
+    ("明天下午3点半到5点 座谈会", "2026-12-03 15:30", "座谈会"),  # a range: its start, not a title
+    ("明天 9:30-11:30 座谈会", "2026-12-03 09:30", "座谈会"),
+    ("明天下午3点 至 5点半 座谈会", "2026-12-03 15:00", "座谈会"),
+    ("晚会 明天下午3点", "2026-12-03 15:00", "晚会"),
+])
+def test_more_forms_people_type(text, expected, rest):
+    w = resolve(text, now=NOW, tz=SH)
+    assert (f"{w.at:%Y-%m-%d %H:%M}", w.rest) == (expected, rest)
+    assert "time" not in w.assumed
+
+
+def test_more_refusals():
+    assert reason("12月20日 周五 9:30 大会") == "weekday"  # 20 December 2026 is a Sunday
+    assert reason("这个月1号 9:00 大会") == "past"  # never rolled on to next month silently
+    assert reason("下个月31号 9:00", datetime(2027, 1, 10, 10, 0, tzinfo=SH)) == "no_date"  # no 31 February

@@ -249,3 +249,19 @@ def test_checkin_for_a_unit_nobody_is_bound_to_says_nobody_was_told(emu, bot):
     say(emu, ADMIN, "/invite 三合街道", contains="start=")
     r = say(emu, ADMIN, "/checkin_for 三合街道 1.1 己完成 电话报送", contains="已代填")
     assert "没有人收到通知" in r.plain and "已完成" in r.plain
+
+
+def test_an_old_used_invite_after_binding_elsewhere_keeps_the_new_unit(emu, bot):
+    """Issue 15 point 7: the first link tapped again after binding to another unit says it was
+    used and names the unit the user is bound to now — tapped or pasted, one reply, never
+    「绑定成功」 with the old unit and never a 「未找到」 for the link read as a question."""
+    old = say(emu, ADMIN, "/invite 龙城镇", contains="start=").plain.split("start=")[1].split()[0]
+    new = say(emu, ADMIN, "/invite 三合街道", contains="start=").plain.split("start=")[1].split()[0]
+    assert "龙城镇" in say(emu, 7, f"/start {old}", contains="绑定成功").plain
+    assert "三合街道" in say(emu, 7, f"/start {new}", contains="绑定成功").plain
+    for text in (f"/start {old}", f"https://t.me/shuangyong_bot?start={old}", old):
+        emu.user_message(7, text)
+        sent = emu.replies(chat_id=7)
+        assert len(sent) == 1, [m.plain for m in sent]
+        assert "用过" in sent[0].plain and "三合街道" in sent[0].plain and "绑定成功" not in sent[0].plain
+    assert "三合街道" in say(emu, 7, "/start", contains="已绑定").plain

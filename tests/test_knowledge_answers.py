@@ -203,7 +203,8 @@ def test_a_named_year_does_not_disturb_the_answer(kb):
 
 # --- short titles for buttons (issue 15 item 2) ----------------------------------------------------
 
-@pytest.mark.parametrize("path", [None, DATA / "sample-five-sections.txt", DATA / "docs" / "2026-shizhu-workpoints.txt"])
+@pytest.mark.parametrize("path", [None, DATA / "sample-five-sections.txt", DATA / "docs" / "2026-shizhu-workpoints.txt",
+                                  DATA / "docs" / "2025-odd-workpoints.txt"])
 def test_short_titles_are_distinct_whole_words(path):
     from knowledge.resources import tokenizer
 
@@ -226,6 +227,10 @@ def test_short_titles_are_distinct_whole_words(path):
             pos += len(w)
             bounds.add(pos)
         assert start in bounds and start + len(s) in bounds, (cid, s, title)
+        # and never begins with a word that joins it to what was cut off (「和双拥宣传教育」)
+        words = tokenizer().cut(s)
+        assert tokenizer().tag(words[0]) not in {"c", "u", "uj"}, (cid, s)
+        assert tokenizer().tag(words[-1]) not in {"c", "p"}, (cid, s)
 
 
 def test_outline_labels_tell_three_three_from_three_four(kb):

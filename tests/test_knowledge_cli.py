@@ -95,6 +95,8 @@ def test_exit_codes_and_chinese_errors(tmp_path):
     assert p.returncode == 2 and ".docx" in p.stderr.decode()
     assert run("ask", "第五部分").returncode == 1
     assert run("ask", "光荣牌怎么挂").returncode == 0
+    helptext = " ".join(run("ask", "--help").stdout.decode().split())
+    assert "exit status: 0 answered; 1 nothing in the document answers" in helptext  # documented where it is used
 
 
 def test_section_json_carries_its_items():
