@@ -18,6 +18,10 @@ from . import resources
 from .model import Clause
 
 _LEADING_TAGS = {"d", "ad", "dg", "v", "vd", "vi", "p", "c", "i", "l"}  # i, l: set phrases (积极参与, 贯彻落实)
+# a label never begins with a word that joins it to what was cut off (「和双拥宣传教育」, 「的…」) nor
+# ends with one that waits for what follows (「…和」, 「…为」)
+_NO_START_TAGS = {"c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "y"}
+_NO_END_TAGS = {"c", "p"}
 _STRIP = re.compile(r"[“”\"'‘’《》「」『』（）()【】\s]")
 _UNKNOWN_INFO = 12.0  # a word jieba does not know is as informative as a rare one
 
@@ -27,16 +31,20 @@ def _clause_phrase(title: str) -> str:
     return re.split(r"[，,；;：:。]", title, maxsplit=1)[0]
 
 
-def _windows(words: list[str], max_chars: int, info: list[float]) -> list[tuple[float, int, str]]:
-    """All windows of whole words within ``max_chars``: (information, start, text), best first."""
+def _windows(words: list[str], max_chars: int, info: list[float], ok: list[tuple[bool, bool]]) -> list[tuple[float, int, str]]:
+    """All windows of whole words within ``max_chars`` that may start and end where they do
+    (``ok[i]``: word i may start a label, may end one): (information, start, text), best first."""
     out = []
     for a in range(len(words)):
+        if not ok[a][0]:
+            continue
         n = 0
         for b in range(a, len(words)):
             n += len(words[b])
             if n > max_chars:
                 break
-            out.append((sum(info[a:b + 1]) - 0.01 * a, a, "".join(words[a:b + 1])))
+            if ok[b][1]:
+                out.append((sum(info[a:b + 1]) - 0.01 * a, a, "".join(words[a:b + 1])))
     out.sort(key=lambda x: (-x[0], x[1]))
     return out
 
@@ -59,10 +67,11 @@ def short_titles(clauses: list[Clause], max_chars: int = 10) -> dict[str, str]:
             opts = [text]
         else:
             info = [informative(w) for w in words]
+            ok = [(tok.tag(w) not in _NO_START_TAGS, tok.tag(w) not in _NO_END_TAGS) for w in words]
             ending = next(("".join(words[a:]) for a in range(len(words))
-                           if len("".join(words[a:])) <= room), "")
+                           if len("".join(words[a:])) <= room and ok[a][0] and ok[-1][1]), "")
             opts = ([ending] if len(ending) >= min(4, room) else []) + \
-                [t for _, _, t in _windows(words, room, info)] or [text[:room]]
+                [t for _, _, t in _windows(words, room, info, ok)] or [text[:room]]
         # a longer fallback for collisions: the whole remaining phrase, then the full title
         opts += [text, phrase, c.title]
         options[c.id] = [o for k, o in enumerate(opts) if o and o not in opts[:k]]
