@@ -260,6 +260,17 @@ def test_a_graceful_restart_mid_burst_loses_and_repeats_nothing(emu, db_url, tmp
 ZW = "\u200b\u200c\u200d\u2060\ufeff"
 
 
+def test_zero_width_characters_do_not_change_a_question_or_a_check_in(emu, bot):
+    plain = say(emu, 7, "光荣牌怎么挂", contains="光荣牌").plain
+    hidden = say(emu, 7, f"光{ZW}荣牌{ZW[0]}怎么挂", contains="光荣牌").plain
+    assert hidden.split("\n")[0] == plain.split("\n")[0]
+    bind(emu, 8, "龙城镇")
+    say(emu, 8, f"/checkin 2{ZW[0]}.2 已{ZW[2]}完成 说明{ZW[1]}文字", contains="已记录")
+    mine = say(emu, 8, "/mine", contains="龙城镇").plain
+    assert "2.2" in mine and "已完成" in mine
+    assert not any(c in mine for c in ZW)
+
+
 def test_bidi_overrides_are_not_stored_in_names(emu, bot):
     r = say(emu, ADMIN, "/invite 龙城\u202e镇", contains="start=")
     assert "\u202e" not in r.plain
