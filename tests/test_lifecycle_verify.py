@@ -255,6 +255,32 @@ def test_a_graceful_restart_mid_burst_loses_and_repeats_nothing(emu, db_url, tmp
         proc.stop()
 
 
+def test_a_kill_9_mid_burst_loses_no_update(emu, db_url, tmp_path):
+    """The bot had fetched (and, by its next poll, confirmed) ten questions and answered two when
+    it was killed: the other eight are still answered after the restart."""
+    proc = BotProcess(emu, db_url, tmp_path).wait_polling()
+    try:
+        say(emu, 7, "/start", contains="双拥助手")
+        emu.delay(0.5, "sendMessage")
+        mark = emu.mark()
+        last = None
+        for q in QUESTIONS:
+            last = emu.user_message(7, q)
+        eventually(lambda: emu.delivered(last) and not emu.pending_updates(), 10)  # fetched and confirmed
+        eventually(lambda: len(asked(sent_after(emu, mark, 7))) >= 2, 15)
+    finally:
+        proc.kill9()
+    emu.delay(0)
+    proc = BotProcess(emu, db_url, tmp_path).wait_polling()
+    try:
+        eventually(lambda: set(asked(sent_after(emu, mark, 7))) == set(QUESTIONS), 20)
+        emu.wait_idle(quiet=1.0, timeout=20)
+        got = asked(sent_after(emu, mark, 7))
+        assert len(got) <= len(QUESTIONS) + 1, got  # at most the one in flight twice
+    finally:
+        proc.stop()
+
+
 # --- 9. input cleaning ------------------------------------------------------------------------------
 
 ZW = "\u200b\u200c\u200d\u2060\ufeff"
