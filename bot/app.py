@@ -113,6 +113,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     from handlers.lifecycle import edits, membership, migration, senders
     from handlers.lifecycle.application import LifecycleApplication
     from handlers.lifecycle.flood import FloodGate, flood_notice
+    from handlers.lifecycle.inbox import InboxQueue
     from handlers.lifecycle.ordering import ChatOrderedProcessor
     from handlers.lifecycle.private import GroupGuard
 
@@ -127,6 +128,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
         services = app.bot_data["services"] = Services.build(engine=engine, settings=settings, clock=clock)
         # one sender among processes sharing the database: take the lease before any catch-up work
         services.lease.renew()
+        # updates received before a crash and never handled come first (handlers/lifecycle/inbox.py)
+        inbox.attach(services.updates)
+        await inbox.replay(app)
         app.job_queue.run_repeating(_renew_lease, interval=10, first=10, name="lease")
         await _set_commands(app, settings)
         me = app.bot
@@ -137,13 +141,15 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
         app.bot_data["warm_up"] = asyncio.create_task(_warm_up(services), name="warm-up")
 
     async def post_shutdown(app: Application) -> None:
+        inbox.flush()
         services = app.bot_data.get("services")
         if services is not None:
             services.lease.release()
         engine.dispose()
 
+    inbox = InboxQueue()
     processor = ChatOrderedProcessor(WORKERS, gate=FloodGate(burst=FLOOD_BURST, rate=FLOOD_RATE),
-                                     on_flood=flood_notice)
+                                     on_flood=flood_notice, on_done=inbox.handled)
     app = (
         ApplicationBuilder()
         .application_class(LifecycleApplication)  # cleans every update's text first
@@ -154,6 +160,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(processor)  # each chat in order, chats concurrently, flood gate
+        .update_queue(inbox)  # every update stored until handled: none lost to a crash
         # aiohttp instead of PTB's default httpx: a sixth of the CPU per API call (bot/request.py)
         .request(AiohttpRequest(WORKERS, pool_timeout=30))
         .get_updates_request(AiohttpRequest(1))
@@ -165,6 +172,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     app.bot_data["settings"] = settings
 
     # Telegram's update lifecycle, before any handler (handlers/lifecycle/, one module per concern):
+    #  queue      InboxQueue: each update stored as it arrives, marked when handled, replayed at start
     #  processor  ChatOrderedProcessor: flood gate at arrival, then each chat's updates in order
     #  app class  LifecycleApplication: NUL and other control characters removed from the text
     # Handler groups, in the order PTB runs them for each update (first match wins in a group):

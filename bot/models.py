@@ -301,6 +301,16 @@ class PendingAction(SQLModel, table=True):
 # --- idempotency ------------------------------------------------------------------------------
 
 
+class InboxUpdate(SQLModel, table=True):
+    """Every update as it arrives, before Telegram is told it was received (the next getUpdates
+    offset, a webhook's 200): ``payload`` is the update's JSON until it has been handled, then
+    NULL — the row stays a while, so a re-delivery of the same id is recognised."""
+
+    update_id: int = Field(sa_type=sa.BigInteger, primary_key=True)
+    payload: str | None = Field(default=None, sa_type=sa.Text)
+    received_at: datetime = _when(default_factory=utcnow)
+
+
 class ProcessedUpdate(SQLModel, table=True):
     """Update ids whose side effects are done: a re-delivered update is not acted on twice."""
 

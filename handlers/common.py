@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import texts
@@ -93,17 +93,33 @@ def retry_seconds(exc: RetryAfter) -> float:
 
 # how long a reply keeps waiting out 429s before it is given up (logged, not raised)
 MAX_FLOOD_WAIT = 60.0
+# a reply Telegram failed to take (5xx, connection refused or reset) is tried this many times more,
+# after 0.5 s, then 1 s: Telegram's 5xx are passing ("Bad Gateway" while it restarts a front end)
+SERVER_RETRIES = 2
 
 
 async def deliver(chat_id: int, call: Callable[[int], Awaitable[T]]) -> T | None:
     """``await call(chat_id)`` the way every reply is sent: a 429 waits its retry_after — giving
     the update's worker slot to other chats meanwhile (handlers/lifecycle/slots.py), so only this
     chat is held back — and is logged as one WARNING line; a group that moved to a supergroup is
-    followed (handlers/lifecycle/migration.py). None when flood control outlasts MAX_FLOOD_WAIT."""
+    followed (handlers/lifecycle/migration.py); a server error (5xx) or a refused connection is
+    tried again SERVER_RETRIES times, as pushes are (handlers/push.py) — but never a timeout, whose
+    request may have reached Telegram (a second try could deliver it twice; PTB #1045). None when
+    flood control outlasts MAX_FLOOD_WAIT."""
     waited = 0.0
+    failures = 0
     while True:
         try:
             return await send_following(chat_id, call)
+        except TimedOut:
+            raise
+        except NetworkError as exc:
+            if type(exc) is not NetworkError or failures >= SERVER_RETRIES:
+                raise
+            failures += 1
+            log.warning("reply to chat %s failed (%s); trying again", chat_id, exc.message)
+            async with outside_update_slot():
+                await asyncio.sleep(0.5 * 2 ** (failures - 1))
         except RetryAfter as exc:
             seconds = retry_seconds(exc)
             if waited + seconds > MAX_FLOOD_WAIT:

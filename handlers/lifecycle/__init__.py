@@ -2,6 +2,7 @@
 Application is built and the handlers registered — never re-implemented inside a handler:
 
 - ordering.py    each chat's updates in the order sent, chats concurrently (a BaseUpdateProcessor)
+- inbox.py       every update stored as it arrives and replayed after a crash until handled
 - flood.py       a per-sender token bucket at arrival: one 「太快」 notice, the excess dropped
 - slots.py       a 429's wait gives the worker slot to other chats (used by handlers/common.py)
 - application.py / cleaning.py  NUL and other control characters removed from every update

@@ -2,7 +2,9 @@
 handler sees it, so what is compared, echoed and stored is one and the same clean string.
 
 Control characters are Unicode category Cc except line feed and tab (C0, DEL, C1) and unpaired
-surrogates; PostgreSQL refuses NUL in text ("A string literal cannot contain NUL (0x00)
+surrogates; invisible format characters go too — zero-width space, word joiner, BOM, soft hyphen,
+the direction marks and overrides, and the zero-width (non-)joiners except between two emoji,
+where they make one picture (👨‍👩‍👧) — so 「2\u200b.2」 is item 2.2 and 「已\u200d完成」 a status; PostgreSQL refuses NUL in text ("A string literal cannot contain NUL (0x00)
 characters"), SQLite stores it, and neither belongs in a unit name, a note or a broadcast. The
 cleaning happens where updates enter (LifecycleApplication.process_update) rather than in a
 storage type: a type on the columns would store 「龙城镇」 while the reply echoed 「龙城镇\\x00」, a
@@ -18,8 +20,13 @@ from typing import Any
 
 from telegram import Update
 
-# C0 controls but \t and \n, DEL, C1 controls, unpaired surrogates
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# C0 controls but \t and \n, DEL, C1 controls, unpaired surrogates; invisible format characters
+# (soft hyphen, Mongolian vowel separator, zero-width space, LRM/RLM, bidi embeddings, overrides and
+# isolates, word joiner and invisible operators, ALM, BOM); ZWNJ/ZWJ unless joining two emoji
+_EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\U0001F3FB-\U0001F3FF"
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
+                      "\u00ad\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u061c\ufeff]"
+                      f"|(?<![{_EMOJI}])[\u200c\u200d]|[\u200c\u200d](?![{_EMOJI}])")
 # (text field, its entities field) in Message; captions carry their own entities
 _TEXT_FIELDS = (("text", "entities"), ("caption", "caption_entities"),
                 ("quote", None), ("data", None))
@@ -87,12 +94,11 @@ def _u16(ch: str) -> int:
 def _move_entities(raw: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Entities of ``raw`` re-expressed in ``clean_text(raw)`` (offsets and lengths in UTF-16)."""
     removed: list[int] = []  # UTF-16 positions (in raw) of removed units
-    pos = 0
+    at = [0]  # UTF-16 position of each character of raw
     for ch in raw:
-        width = _u16(ch)
-        if _CONTROL.match(ch):
-            removed.extend(range(pos, pos + width))
-        pos += width
+        at.append(at[-1] + _u16(ch))
+    for m in _CONTROL.finditer(raw):
+        removed.extend(range(at[m.start()], at[m.end()]))
 
     def shift(at: int) -> int:
         return at - sum(1 for r in removed if r < at)

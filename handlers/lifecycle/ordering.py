@@ -29,6 +29,7 @@ from handlers.lifecycle.slots import Slot, current_slot
 log = logging.getLogger(__name__)
 
 Notify = Callable[[Update], Awaitable[None]]
+Done = Callable[[object], None]
 
 
 def order_key(update: object) -> int | None:
@@ -60,15 +61,18 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     ``backlog`` is PTB's own bound (updates admitted into the processor, waiting ones included);
     ``workers`` bounds the updates actually running (matched to the HTTP connection pool).
-    ``on_flood(update)`` sends the one notice of a flood episode (handlers/lifecycle/flood.py).
+    ``on_flood(update)`` sends the one notice of a flood episode (handlers/lifecycle/flood.py);
+    ``on_done(update)`` is told when an update needs no replay after a crash — handled, refused
+    or dropped, but not cut short by a shutdown (handlers/lifecycle/inbox.py).
     """
 
     def __init__(self, workers: int = 16, *, backlog: int = 10_000, gate: FloodGate | None = None,
-                 on_flood: Notify | None = None) -> None:
+                 on_flood: Notify | None = None, on_done: Done | None = None) -> None:
         super().__init__(max(backlog, workers))
         self.workers = workers
         self.gate = gate
         self.on_flood = on_flood
+        self.on_done = on_done
         self._work = asyncio.Semaphore(workers)
         self._tails: dict[int, asyncio.Future[None]] = {}
         self._queued: dict[int, int] = {}  # per sender: admitted, waiting for their turn
@@ -80,7 +84,22 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         """Nothing to close."""
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Gate, then wait for the chat's previous update, then run with a worker slot."""
+        """Gate, then wait for the chat's previous update, then run with a worker slot; then done
+        (a cancelled update is not: the inbox hands it over again after the restart)."""
+        try:
+            await self._process(update, coroutine)
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            self._done(update)
+            raise
+        self._done(update)
+
+    def _done(self, update: object) -> None:
+        if self.on_done is not None:
+            self.on_done(update)
+
+    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         sender = sender_key(update)
         if self.gate is not None and sender is not None:
             verdict = self.gate.admit(sender, waiting=self._queued.get(sender, 0))

@@ -1,0 +1,33 @@
+"""update inbox: updates are stored as they arrive and replayed after a crash
+
+Revision ID: 0012
+Revises: 0011
+
+PTB confirms a batch of updates to Telegram (the next getUpdates offset) as soon as it has queued
+them, before they are handled; a bot killed then lost them. ``inboxupdate`` holds each update from
+its arrival until it has been handled (handlers/lifecycle/inbox.py).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "inboxupdate",
+        sa.Column("update_id", sa.BigInteger(), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("update_id"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("inboxupdate")
