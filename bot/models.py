@@ -304,10 +304,14 @@ class PendingAction(SQLModel, table=True):
 class InboxUpdate(SQLModel, table=True):
     """Every update as it arrives, before Telegram is told it was received (the next getUpdates
     offset, a webhook's 200): ``payload`` is the update's JSON until it has been handled, then
-    NULL — the row stays a while, so a re-delivery of the same id is recognised."""
+    NULL; ``digest`` (SHA-256 of that JSON, hex) stays with the row for a week, so a re-delivery of
+    the same update is recognised — and a different update reusing the id is not mistaken for one
+    (Telegram picks update ids at random again after a week without updates, and a new bot token
+    starts its own sequence: core.telegram.org/bots/api#update)."""
 
     update_id: int = Field(sa_type=sa.BigInteger, primary_key=True)
     payload: str | None = Field(default=None, sa_type=sa.Text)
+    digest: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     received_at: datetime = _when(default_factory=utcnow)
 
 

@@ -321,3 +321,36 @@ def test_very_long_inputs_get_a_valid_reply(emu, bot, text):
     assert got and not [m for m in got if "出了点问题" in m.plain], [m.plain[:80] for m in got]
     refused = [r for r in emu.rejected[-5:] if r[1].get("chat_id") == uid]
     assert not refused, refused
+
+
+def test_an_update_id_used_again_by_a_new_update_is_answered(any_db_url):
+    """Telegram numbers updates afresh after a week without any, and a new bot token starts its own
+    sequence: an id the inbox has already handled may come back on a different update, which must
+    be answered, while the same update delivered twice is handled once."""
+    from bot.emulator import BotApiEmulator
+    from tests.harness import RunningBot, make_settings
+
+    # two Bot APIs, each numbering its updates from 1000: the same ids again, other messages
+    # (a message's id counts on in its chat whatever the update id: other people, other messages)
+    for user, question, topic in ((7, "光荣牌怎么挂", "光荣牌"), (9, "双拥模范怎么评", "双拥模范")):
+        with BotApiEmulator(token="123456:TEST-token-for-tests", bot_username="shuangyong_test_bot") as emu:
+            running = RunningBot(make_settings(emu, any_db_url)).start()
+            try:
+                say(emu, user, question, contains=topic)
+                say(emu, user + 1, "/help", contains="/checkin")
+            finally:
+                running.stop()
+
+
+def test_the_same_update_received_twice_is_stored_once(engine):
+    """A re-delivery (same update, same id) is refused at the door, before and after handling."""
+    from bot.clock import Clock
+    from bot.services.updates import UpdateLog
+
+    log = UpdateLog(engine, Clock())
+    first, other = '{"update_id": 5, "message": {"text": "a"}}', '{"update_id": 5, "message": {"text": "b"}}'
+    assert log.receive(5, first) and not log.receive(5, first)  # waiting: the inbox replays it
+    log.handled([5])
+    assert not log.receive(5, first)  # handled already: Telegram re-delivering it
+    assert log.receive(5, other)      # another update with the id: a new one
+    assert log.unhandled() == [(5, other)]

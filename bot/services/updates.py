@@ -5,6 +5,7 @@ confirmed but not handled when it died is handled after the restart (handlers/li
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -32,14 +33,26 @@ class UpdateLog:
             return True
 
     def receive(self, update_id: int, payload: str) -> bool:
-        """Store an arriving update; False when this id arrived before (Telegram re-delivering
-        what a killed bot had fetched but not confirmed: the inbox already holds it)."""
+        """Store an arriving update (its JSON); False when it arrived before — Telegram
+        re-delivering what a killed bot had fetched but not confirmed: the inbox holds it still,
+        or handled it (same digest). An id stored with another update's digest is a new update
+        reusing the id (ids restart at random after a week of silence, and with a new token): it
+        replaces the old receipt and is True."""
+        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        now = self.clock.now()
         with Session(self.engine) as s:
-            s.add(InboxUpdate(update_id=update_id, payload=payload, received_at=self.clock.now()))
+            s.add(InboxUpdate(update_id=update_id, payload=payload, digest=digest, received_at=now))
             try:
                 s.commit()
+                return True
             except IntegrityError:
+                s.rollback()
+            old = s.get(InboxUpdate, update_id)
+            if old is None or old.payload is not None or old.digest == digest:
                 return False
+            old.payload, old.digest, old.received_at = payload, digest, now
+            s.add(old)
+            s.commit()
             return True
 
     def handled(self, update_ids: list[int]) -> None:

@@ -5,7 +5,8 @@ Revises: 0011
 
 PTB confirms a batch of updates to Telegram (the next getUpdates offset) as soon as it has queued
 them, before they are handled; a bot killed then lost them. ``inboxupdate`` holds each update from
-its arrival until it has been handled (handlers/lifecycle/inbox.py).
+its arrival until it has been handled (handlers/lifecycle/inbox.py), and a digest of it for a
+week after, to tell Telegram re-delivering it from a new update that reuses its id.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def upgrade() -> None:
         "inboxupdate",
         sa.Column("update_id", sa.BigInteger(), nullable=False),
         sa.Column("payload", sa.Text(), nullable=True),
+        sa.Column("digest", sa.String(length=64), nullable=False, server_default=""),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("update_id"),
     )
