@@ -115,6 +115,28 @@ def test_sixty_units_take_one_upload(emu, bot):
     assert len(rows) == 61 and len({r[2] for r in rows[1:]}) == 60
 
 
+def test_an_import_never_creates_a_second_unit_for_one_written_another_way(emu, bot):
+    """县XX局 / XX局 / 丰都县XX局, a typo that sounds the same, a name without its ending: against
+    the roster and between rows of the same file. Such rows are left out with the name they look
+    like; real neighbours (龙河镇 / 龙孔镇, 县委办 / 县委宣传部) are imported."""
+    say(emu, ADMIN, "/invite 县民政局、三合街道、龙河镇", contains="start=")
+    text = ("序号,单位,类型\r\n1,民政局,部门\r\n2,丰都县民政局,\r\n3,三和街道,\r\n4,龙孔镇,\r\n"
+            "5,县人武部,\r\n6,人武部,\r\n7,县委办,\r\n8,县委宣传部,\r\n9,龙河,\r\n")
+    preview = upload(emu, "名册.csv", text.encode("gbk"), contains="预览")
+    p = preview.plain
+    assert "新建 4 个" in p and "已存在 0 个" in p, p
+    assert "第 2 行「民政局」：很像名册里已有的「县民政局」" in p
+    assert "第 3 行「丰都县民政局」：很像名册里已有的「县民政局」" in p
+    assert "第 4 行「三和街道」：很像名册里已有的「三合街道」" in p
+    assert "第 7 行「人武部」：很像第 6 行的「县人武部」" in p and "/invite 人武部" in p
+    assert "第 10 行「龙河」：很像名册里已有的「龙河镇」" in p
+    confirm(emu, preview)
+    rows = workbook_rows(emu)
+    assert [r[0] for r in rows[1:]] == ["龙孔镇", "县人武部", "县委办", "县委宣传部"]
+    roster = say(emu, ADMIN, "/units", contains="单位名册").plain
+    assert "共 7 个" in roster and "民政局、" not in roster.replace("县民政局", "")
+
+
 def test_a_newer_preview_replaces_the_older_and_cancel_changes_nothing(emu, bot):
     old = upload(emu, "a.csv", "单位名称\n龙城镇\n".encode(), contains="预览")
     new = upload(emu, "b.csv", "单位名称\n三合街道\n".encode(), contains="预览")
