@@ -287,6 +287,25 @@ def test_revoke_rename_and_delete(emu, bot):
     r = say(emu, ADMIN, "/unbind 龙城镇", contains="找不到")
 
 
+def test_a_unit_whose_member_left_and_that_was_removed_keeps_its_reports(emu, bot):
+    """The monthly report after 民政局's liaison left and the unit was removed: its check-in is
+    still in /progress (marked as removed, outside the counts, which it no longer owes) and in the
+    export, attributed to the unit and the person who made it."""
+    bind(emu, 7, "民政局", name="赵六")
+    bind(emu, 8, "三合街道", name="王芳")
+    say(emu, 7, "/checkin 1.1 正在做 组织学习（第一批）", contains="已记录")
+    say(emu, 8, "/checkin 2.2 完成了 走访12户", contains="已记录")
+    confirm(emu, say(emu, ADMIN, "/unbind 民政局", contains="确认"))
+    emu.wait_for(chat_id=7, contains="解除")
+    confirm(emu, say(emu, ADMIN, "/unit_del 民政局", contains="确认删除"))
+    emu.wait_for(chat_id=ADMIN, contains="已删除")
+    p = say(emu, ADMIN, "/progress", contains="进度").plain
+    assert "已填报 1/1 个单位" in p and "民政局（已删除，不计入统计）：⏳1.1" in p, p
+    say(emu, ADMIN, "/export", contains="台账")
+    rows = workbook_rows(emu)
+    assert ("民政局", "1.1", "进行中", "组织学习（第一批）", "赵六") in [(r[1], r[3], r[5], r[6], r[7]) for r in rows]
+
+
 def test_remind_missing_lists_units_nobody_can_be_told(emu, bot):
     bind(emu, 7, "龙城镇")
     say(emu, ADMIN, "/invite 三合街道", contains="start=")

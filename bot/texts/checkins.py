@@ -162,7 +162,8 @@ def progress(p, total_units: int | None = None) -> str:  # noqa: ANN001 - checki
             cells = " ".join(f"{STATUS_ICON[s]}{esc(i)}"
                              + (f"（代填·{esc(clip(p.proxied[(unit.id, i)], 8))}）" if (unit.id, i) in p.proxied else "")
                              for i, s in sorted(st.items(), key=lambda kv: _key(kv[0])))
-            lines.append(f"{esc(unit.name)}：{cells}")
+            gone = "（已删除，不计入统计）" if unit.deleted_at is not None else ""
+            lines.append(f"{esc(unit.name)}{gone}：{cells}")
     if p.missing:
         lines += ["", f"<b>未填报（{len(p.missing)}）</b>", "、".join(esc(u.name) for u in p.missing)]
     return "\n".join(lines)
