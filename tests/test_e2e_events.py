@@ -483,3 +483,30 @@ def test_a_preview_confirmed_too_late_is_refused_and_closed(emu, start_bot):
     emu.wait_idle(quiet=0.5, timeout=5)
     assert any(c.get("text") and "失效" in c["text"] for c in emu.calls_to("answerCallbackQuery"))
     _no_generic_errors(emu)
+
+
+def test_a_liaison_who_left_is_not_counted_among_those_told_of_a_change(emu, start_bot, both_db):
+    """Three were reminded, one has since been unbound: the edit and the delete say 2 will be
+    told — the number of notices that really go out — and the one who left gets neither."""
+    clock = FakeClock(WED)
+    bot = start_bot(clock=clock, database_url=both_db)
+    for uid, unit in ((7, "龙城镇"), (8, "名山街道"), (9, "三合街道")):
+        bind(emu, uid, unit)
+    event_id = _id(say(emu, ADMIN, "/event_add 2026-12-20 09:30 全县双拥工作推进会", contains="已添加"))
+    clock.set(datetime(2026, 12, 13, 9, 30, 5, tzinfo=SH))
+    _sweep(bot)
+    for chat in (7, 8, 9):
+        emu.wait_for(chat_id=chat, contains="活动提醒", after=0)
+    preview = say(emu, ADMIN, "/unbind 三合街道", contains="确认")
+    emu.press(ADMIN, preview, preview.button("确认")[1])
+    emu.wait_for(chat_id=9, contains="解除")
+
+    r = say(emu, ADMIN, f"/event_edit {event_id} 2026-12-22 14:00", contains="已修改")
+    assert "已收到提醒的 2 人" in r.plain, r.plain
+    preview = say(emu, ADMIN, f"/event_del {event_id}", contains="请确认删除")
+    assert "2 人" in preview.plain and "3 人" not in preview.plain, preview.plain
+    emu.press(ADMIN, preview, preview.button("确认")[1])
+    for chat in (7, 8):
+        emu.wait_for(chat_id=chat, contains="活动已取消", after=0)
+    emu.wait_idle(quiet=0.5, timeout=5)
+    assert not reminders(emu, 9, "时间变更") and not reminders(emu, 9, "活动已取消")

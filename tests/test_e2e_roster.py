@@ -115,6 +115,28 @@ def test_sixty_units_take_one_upload(emu, bot):
     assert len(rows) == 61 and len({r[2] for r in rows[1:]}) == 60
 
 
+def test_an_import_never_creates_a_second_unit_for_one_written_another_way(emu, bot):
+    """县XX局 / XX局 / 丰都县XX局, a typo that sounds the same, a name without its ending: against
+    the roster and between rows of the same file. Such rows are left out with the name they look
+    like; real neighbours (龙河镇 / 龙孔镇, 县委办 / 县委宣传部) are imported."""
+    say(emu, ADMIN, "/invite 县民政局、三合街道、龙河镇", contains="start=")
+    text = ("序号,单位,类型\r\n1,民政局,部门\r\n2,丰都县民政局,\r\n3,三和街道,\r\n4,龙孔镇,\r\n"
+            "5,县人武部,\r\n6,人武部,\r\n7,县委办,\r\n8,县委宣传部,\r\n9,龙河,\r\n")
+    preview = upload(emu, "名册.csv", text.encode("gbk"), contains="预览")
+    p = preview.plain
+    assert "新建 4 个" in p and "已存在 0 个" in p, p
+    assert "第 2 行「民政局」：很像名册里已有的「县民政局」" in p
+    assert "第 3 行「丰都县民政局」：很像名册里已有的「县民政局」" in p
+    assert "第 4 行「三和街道」：很像名册里已有的「三合街道」" in p
+    assert "第 7 行「人武部」：很像第 6 行的「县人武部」" in p and "/invite 人武部" in p
+    assert "第 10 行「龙河」：很像名册里已有的「龙河镇」" in p
+    confirm(emu, preview)
+    rows = workbook_rows(emu)
+    assert [r[0] for r in rows[1:]] == ["龙孔镇", "县人武部", "县委办", "县委宣传部"]
+    roster = say(emu, ADMIN, "/units", contains="单位名册").plain
+    assert "共 7 个" in roster and "民政局、" not in roster.replace("县民政局", "")
+
+
 def test_a_newer_preview_replaces_the_older_and_cancel_changes_nothing(emu, bot):
     old = upload(emu, "a.csv", "单位名称\n龙城镇\n".encode(), contains="预览")
     new = upload(emu, "b.csv", "单位名称\n三合街道\n".encode(), contains="预览")
@@ -263,6 +285,25 @@ def test_revoke_rename_and_delete(emu, bot):
     progress = say(emu, ADMIN, "/progress", contains="进度")
     assert "龙城镇" not in progress.plain
     r = say(emu, ADMIN, "/unbind 龙城镇", contains="找不到")
+
+
+def test_a_unit_whose_member_left_and_that_was_removed_keeps_its_reports(emu, bot):
+    """The monthly report after 民政局's liaison left and the unit was removed: its check-in is
+    still in /progress (marked as removed, outside the counts, which it no longer owes) and in the
+    export, attributed to the unit and the person who made it."""
+    bind(emu, 7, "民政局", name="赵六")
+    bind(emu, 8, "三合街道", name="王芳")
+    say(emu, 7, "/checkin 1.1 正在做 组织学习（第一批）", contains="已记录")
+    say(emu, 8, "/checkin 2.2 完成了 走访12户", contains="已记录")
+    confirm(emu, say(emu, ADMIN, "/unbind 民政局", contains="确认"))
+    emu.wait_for(chat_id=7, contains="解除")
+    confirm(emu, say(emu, ADMIN, "/unit_del 民政局", contains="确认删除"))
+    emu.wait_for(chat_id=ADMIN, contains="已删除")
+    p = say(emu, ADMIN, "/progress", contains="进度").plain
+    assert "已填报 1/1 个单位" in p and "民政局（已删除，不计入统计）：⏳1.1" in p, p
+    say(emu, ADMIN, "/export", contains="台账")
+    rows = workbook_rows(emu)
+    assert ("民政局", "1.1", "进行中", "组织学习（第一批）", "赵六") in [(r[1], r[3], r[5], r[6], r[7]) for r in rows]
 
 
 def test_remind_missing_lists_units_nobody_can_be_told(emu, bot):

@@ -64,3 +64,13 @@ def test_cli_refuses_with_a_reason(emu, sqlite_url, tmp_path, name, content, wor
 def test_cli_missing_file(emu, sqlite_url, tmp_path):
     r = run(emu, sqlite_url, str(tmp_path / "nope.xlsx"))
     assert r.returncode == 2 and "文件不存在" in r.stderr
+
+
+def test_cli_import_leaves_out_a_unit_written_two_ways(emu, db_url, tmp_path):
+    """县民政局 and 民政局 in one file are one unit: the second row is left out and says why."""
+    path = tmp_path / "名册.csv"
+    path.write_bytes("单位名称\n县民政局\n县财政局\n民政局\n".encode("gbk"))
+    done = run(emu, db_url, str(path))
+    assert done.returncode == 0, done.stderr
+    assert [r[0] for r in csv.reader(io.StringIO(done.stdout))][1:] == ["县民政局", "县财政局"]
+    assert "第 4 行「民政局」未导入：很像第 2 行的「县民政局」" in done.stderr

@@ -61,6 +61,24 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def _as_typed(raw: str, folded_note: str) -> str:
+    """The note as the member typed it: ``folded_note`` is the tail of ``raw`` after folding (NFKC
+    and lower case, for the item and status words to read) and stripping; the same tail of ``raw``
+    keeps 「（第一批）」, 「：」 and capitals. The folded note when the two cannot be lined up."""
+    if not folded_note:
+        return ""
+    pieces = [unicodedata.normalize("NFKC", ch).lower() for ch in raw]
+    mapped = "".join(pieces).rstrip()
+    if not mapped.endswith(folded_note):
+        return folded_note
+    start, at = len(mapped) - len(folded_note), 0
+    for i, piece in enumerate(pieces):
+        if at == start:
+            return raw[i:].strip()
+        at += len(piece)
+    return folded_note
+
+
 _HAS_DRAFT = sa.select(CheckinDraft.user_id).where(CheckinDraft.user_id == sa.bindparam("uid"))
 
 
@@ -198,7 +216,7 @@ class CheckinService:
         split = self.split_status(t[found[1]:].lstrip(_NOTE_SEPARATORS)) if found else None
         if split is None:
             return None
-        return found[0], split[0], split[1].strip()
+        return found[0], split[0], _as_typed(text, split[1].strip())
 
     def split_unit_name(self, args: list[str]) -> tuple[str, list[str]] | None:
         """/checkin_for's arguments: (the unit name — the words before the first one that opens an

@@ -339,9 +339,15 @@ class EventService:
             col(ReminderDelivery.status).in_(("sent", "sending")))).all())
 
     def reminded_count(self, event_id: int) -> int:
-        """How many chats were sent (or may have been sent) a reminder or notice of the event."""
+        """How many chats were sent (or may have been sent) a reminder or notice of the event and
+        would be told of a change now: still bound, active and not muted (notice_work's audience) —
+        a liaison unbound since is not counted, as they will not be told."""
         with self._session() as s:
-            return len(self._reminded(s, event_id))
+            reminded = self._reminded(s, event_id)
+        return self._still_told(reminded)
+
+    def _still_told(self, reminded: set[int]) -> int:
+        return len(reminded & set(self.recipients())) if reminded else 0
 
     def _locked(self, s: Session, event_id: int, revision: int | None) -> Event:
         """The live event, row-locked in ``s`` (PostgreSQL); EventError ``not_found`` / ``stale``."""
@@ -408,7 +414,7 @@ class EventService:
         log.info("event %s moved from %s to %s (revision %d, %d already reminded, skipped %s)", event_id,
                  old_start.isoformat(), ev.starts_at.isoformat(), ev.revision, len(reminded), skipped or "-")
         return Moved(event=ev, old_starts_at=None if was_tentative else old_start, old_title=old_title,
-                     time_changed=time_changed, reminded=len(reminded), skipped=skipped)
+                     time_changed=time_changed, reminded=self._still_told(reminded), skipped=skipped)
 
     @staticmethod
     def _insert_marker(s: Session, event_id: int, key: str, status: str, now: datetime) -> bool:

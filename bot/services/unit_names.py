@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 MAX_UNIT_NAME = 60  # characters, after cleaning
 
@@ -87,3 +88,57 @@ def split_name_list(text: str) -> list[str]:
     """Split a typed list of names at line breaks and 、，,；; (spaces are not separators: see
     :func:`clean_unit_name`). Empty entries are dropped; entries are returned raw (not cleaned)."""
     return [p for p in (x.strip() for x in _LIST_SEP.split(text or "")) if p]
+
+
+# an ending that may be left off (镇, 街道, 局…): Chinese characters only — 单位1 / 单位10 are two units
+_ENDING = re.compile(rf"[{_CJK}]+")
+_COUNTY_PREFIX = re.compile(r"^[\u4e00-\u9fff]{1,4}?县(?=[\u4e00-\u9fff]{2})")
+
+
+class Lookalikes:
+    """Names that are probably one unit written two ways, found in constant time per name:
+    the same sound (三和街道 / 三合街道, by pypinyin), the same name with or without the county
+    (丰都县民政局 / 县民政局 / 民政局 — the county's name and a leading 县 dropped), or one name the
+    other minus an ending of one or two Chinese characters (龙河 / 龙河镇). Real neighbours such as
+    龙河镇 / 龙孔镇 differ in sound and are not matched. Used by /invite and the roster import, so
+    both refuse to create 「民政局」 beside 「县民政局」 on a guess."""
+
+    def __init__(self, names: Sequence[str] = ()) -> None:
+        from pypinyin import lazy_pinyin
+
+        self._lazy_pinyin = lazy_pinyin
+        self._heard: dict[str, tuple[str, ...]] = {}
+        self._sound: dict[tuple[str, ...], str] = {}
+        self._bare: dict[str, str] = {}
+        self._names: set[str] = set()
+        self._trimmed: dict[str, str] = {}
+        for n in names:
+            self.add(n)
+
+    def _pinyin(self, name: str) -> tuple[str, ...]:
+        heard = self._heard.get(name)
+        if heard is None:
+            heard = self._heard[name] = tuple(self._lazy_pinyin(name))
+        return heard
+
+    @staticmethod
+    def bare(name: str) -> str:
+        """丰都县民政局, 县民政局 and 民政局 all give 民政局 (the rest of the name kept at two or more)."""
+        s = _COUNTY_PREFIX.sub("县", name)
+        return s[1:] if s.startswith("县") and len(s) >= 3 else s
+
+    def add(self, name: str) -> None:
+        self._sound.setdefault(self._pinyin(name), name)
+        self._bare.setdefault(self.bare(name), name)
+        self._names.add(name)
+        for cut in (1, 2):
+            if len(name) - cut >= 2 and _ENDING.fullmatch(name[-cut:]):
+                self._trimmed.setdefault(name[:-cut], name)
+
+    def match(self, name: str) -> str | None:
+        """The known name ``name`` probably means (never ``name`` itself), or None."""
+        hits = [self._sound.get(self._pinyin(name)), self._bare.get(self.bare(name)),
+                self._trimmed.get(name)]
+        hits += [name[:-cut] for cut in (1, 2)
+                 if len(name) - cut >= 2 and _ENDING.fullmatch(name[-cut:]) and name[:-cut] in self._names]
+        return next((h for h in hits if h is not None and h != name), None)

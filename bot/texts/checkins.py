@@ -160,14 +160,15 @@ def progress(p, total_units: int | None = None) -> str:  # noqa: ANN001 - checki
         lines += ["", "<b>各单位</b>"]
         extra = False  # some unit reported an item it is not due (任务分解): marked, counted nowhere
         for unit, st in p.units:
-            mine = set(p.due.get(unit.id, ())) if p.assigned else None
+            gone = "（已删除，不计入统计）" if unit.deleted_at is not None else ""
+            mine = set(p.due.get(unit.id, ())) if p.assigned and not gone else None
             cells = []
             for i, s in sorted(st.items(), key=lambda kv: _key(kv[0])):
                 proxy = f"（代填·{esc(clip(p.proxied[(unit.id, i)], 8))}）" if (unit.id, i) in p.proxied else ""
                 star = "＊" if mine is not None and i not in mine else ""
                 extra = extra or bool(star)
                 cells.append(f"{STATUS_ICON[s]}{esc(i)}{star}{proxy}")
-            lines.append(f"{esc(unit.name)}：{' '.join(cells)}")
+            lines.append(f"{esc(unit.name)}{gone}：{' '.join(cells)}")
         if extra:
             lines.append("＊非该单位应报事项（不计入上方统计）")
     if p.missing:

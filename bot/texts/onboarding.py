@@ -116,6 +116,10 @@ def _reject_reason(r) -> str:  # noqa: ANN001
         return f"与第 {r.data.get('first')} 行重复{how}"
     if r.reason == "bad_kind":
         return f"类型「{esc(r.data.get('word', ''))}」无法识别（应为 乡镇 / 街道 / 成员单位）"
+    if r.reason == "like":
+        other = esc(r.data.get("other", ""))
+        where = f"第 {r.data['first']} 行的" if r.data.get("first") else "名册里已有的"
+        return f"很像{where}「{other}」，可能是同一单位；确是另一单位请用 /invite {esc(r.shown)} 单独添加"
     return REJECT_REASONS.get(r.reason, r.reason)
 
 
