@@ -180,7 +180,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     #  -50  my_chat_member (blocked/unblocked, removed/re-added) and group→supergroup migration:
     #       recorded, then the update stops
     #  -40  senders that are not a person (channels, anonymous admins, other bots): stop
-    #  -30  edits: an edited command, caption or file stops (never a second side effect)
+    #  -30  edits: an edited command, caption or file stops (never a second side effect); edited
+    #       plain text is answered as a question and stops (never a note, an invite, a check-in)
     #  -20  groups: private-only commands refused (PRIVATE_ONLY), /cmd@otherbot and text not
     #       mentioning us exactly stop
     #  -10  a private message or button press marks its chat active (never stops)
@@ -194,6 +195,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migration.on_migrate), group=-50)
     app.add_handler(MessageHandler(senders.NOT_A_PERSON, senders.refuse_non_person), group=-40)
     app.add_handler(MessageHandler(edits.REPEATS_NOTHING, edits.ignore_edit), group=-30)
+    app.add_handler(MessageHandler(edits.ASKED_AGAIN, edits.answer_edit), group=-30)
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & (filters.COMMAND | filters.TEXT | filters.CAPTION),
                                    GroupGuard(PRIVATE_ONLY, PRIVATE_ONLY_WITH_ARGUMENTS)), group=-20)
     app.add_handler(TypeHandler(Update, membership.private_activity), group=-10)

@@ -273,5 +273,5 @@ def register(app: Application, *, group_text: int, known_commands: list[str]) ->
     known = filters.Regex(re.compile(r"^/(" + words + r")(@\w+)?(\s|$)", re.IGNORECASE))
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE & ~known, unknown_command),
                     group=group_text)
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL
-                                   & ~filters.UpdateType.EDITED, unsupported), group=group_text)
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                                   unsupported), group=group_text)

@@ -352,8 +352,8 @@ def register(app: Application):  # noqa: ANN201
     """Handlers now; the returned hook (run once services exist) resumes unfinished broadcasts
     and starts the sender."""
     app.add_handler(CommandHandler("broadcast", compose))
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
-                                   & ~filters.UpdateType.EDITED, continuation), group=-5)
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
+                                   continuation), group=-5)
     app.add_handler(CommandHandler("broadcasts", history))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^bc:"))
 

@@ -373,6 +373,5 @@ def register(app: Application, *, group_flow: int) -> None:
     app.add_handler(CommandHandler("checkin_for", checkin_for))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^ci:"))
     # before the question handler: a waiting draft takes the text (or refuses a photo)
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED
-                                   & ~filters.StatusUpdate.ALL, note_or_pass), group=group_flow)
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, note_or_pass), group=group_flow)
     app.job_queue.run_repeating(expire_drafts, interval=60, first=10, name="expire-checkin-drafts")

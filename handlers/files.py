@@ -97,5 +97,5 @@ def register(app: Application, *, group: int) -> None:
     evidence at the note step reaches the flow first, and before the question handler's catch-all
     for media (first match wins within a group)."""
     admins = filters.User(user_id=app.bot_data["settings"].admin_ids)
-    app.add_handler(MessageHandler((filters.Document.ALL | (filters.PHOTO & admins)) & ~filters.UpdateType.EDITED,
+    app.add_handler(MessageHandler(filters.Document.ALL | (filters.PHOTO & admins),
                                    on_file), group=group)

@@ -124,6 +124,25 @@ def test_an_edited_pasted_invite_binds_nobody_again(emu, bot):
     assert "龙城镇" not in after and after == before
 
 
+def test_a_message_edited_into_a_fresh_invite_or_a_check_in_is_only_answered(emu, bot):
+    """Edited text is a question asked again, and nothing else: editing a message to hold a fresh
+    invite code binds nobody, and editing one into 「2.2已完成」 offers no check-in."""
+    fresh = code_of(say(emu, ADMIN, "/invite 龙城镇", contains="start="))
+    first = emu.user_message(7, "你好呀ZQ")
+    emu.wait_for(chat_id=7)
+    mark = emu.mark()
+    edit(emu, first, fresh)
+    emu.wait_idle(quiet=0.5)
+    assert not [m for m in sent_after(emu, mark) if "绑定成功" in m.plain]
+    say(emu, 7, f"/start {fresh}", contains="绑定成功")  # the code was not spent by the edit
+    second = emu.user_message(7, "光荣牌怎么挂")
+    emu.wait_for(chat_id=7, contains="光荣牌")
+    mark = emu.mark()
+    edit(emu, second, "我镇2.2已完成，走访了12户")
+    emu.wait_idle(quiet=0.5)
+    assert not [m for m in sent_after(emu, mark) if "请确认" in m.plain]
+
+
 def test_an_edit_of_a_long_ago_command_is_not_run(emu, bot):
     """An edit of a message the bot never saw (sent before it started) that holds a command."""
     mark = emu.mark()
@@ -273,10 +292,12 @@ def test_a_kill_9_mid_burst_loses_no_update(emu, db_url, tmp_path):
     emu.delay(0)
     proc = BotProcess(emu, db_url, tmp_path).wait_polling()
     try:
-        eventually(lambda: set(asked(sent_after(emu, mark, 7))) == set(QUESTIONS), 20)
+        # every question that had not started is answered after the restart; the one in flight
+        # when the bot died may be lost (at most once), and none is answered twice
+        eventually(lambda: len(set(asked(sent_after(emu, mark, 7)))) >= len(QUESTIONS) - 1, 20)
         emu.wait_idle(quiet=1.0, timeout=20)
         got = asked(sent_after(emu, mark, 7))
-        assert len(got) <= len(QUESTIONS) + 1, got  # at most the one in flight twice
+        assert len(got) == len(set(got)) >= len(QUESTIONS) - 1, got
     finally:
         proc.stop()
 

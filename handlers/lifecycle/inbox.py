@@ -1,16 +1,17 @@
-"""Restarts: no update lost, none handled twice — an inbox in the database between Telegram and
-the handlers (the application's ``update_queue``).
+"""Restarts: no update lost while it waited — an inbox in the database between Telegram and the
+handlers (the application's ``update_queue``).
 
 python-telegram-bot confirms a batch of updates to Telegram (the next getUpdates ``offset``, or a
 webhook's 200) as soon as it has *queued* them; a bot killed while they waited for their turn —
 behind a chat's earlier updates, a slow answer, a 429 — lost them for good. Here every update is
 stored as it enters the queue, which both the poller and the webhook fill before confirming; the
-processor (handlers/lifecycle/ordering.py) marks it handled when its handlers are done, and at
-start-up the updates still unhandled are queued again, oldest first, before any new one. A
-re-delivery of an id already received (Telegram sending again what a killed bot had fetched but
-not confirmed) is dropped at the door: the inbox replays it, once. What a crash can still repeat
-is an update in flight when it died (its answer sent, Telegram's response not yet read), as for
-broadcasts; commands with side effects claim their update id as well (handlers/common.py ``once``)."""
+processor (handlers/lifecycle/ordering.py) marks it done when its handlers start, and at start-up
+the updates that never started are queued again, oldest first, before any new one. A
+re-delivery of an update already received (Telegram sending again what a killed bot had fetched
+but not confirmed) is dropped at the door. The guarantee: an update that never started is handled
+after the restart; one whose handlers had started when the bot died is not handled again (at most
+once: its reply may be lost, never doubled — a preview is not made twice, a question not answered
+twice), as before the inbox."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ class InboxQueue(asyncio.Queue):
         await super().put(item)
 
     def handled(self, update: object) -> None:
-        """The processor is done with ``update`` (handled, refused or dropped): no replay."""
+        """The processor has started ``update``'s handlers (or dropped it): no replay."""
         if not isinstance(update, Update) or self.log is None:
             return
         self._handled.append(update.update_id)

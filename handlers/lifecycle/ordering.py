@@ -62,8 +62,9 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     ``backlog`` is PTB's own bound (updates admitted into the processor, waiting ones included);
     ``workers`` bounds the updates actually running (matched to the HTTP connection pool).
     ``on_flood(update)`` sends the one notice of a flood episode (handlers/lifecycle/flood.py);
-    ``on_done(update)`` is told when an update needs no replay after a crash — handled, refused
-    or dropped, but not cut short by a shutdown (handlers/lifecycle/inbox.py).
+    ``on_done(update)`` is told when an update needs no replay after a crash: its handlers
+    started, or the flood gate dropped it; not when a shutdown cancelled it while it waited
+    (handlers/lifecycle/inbox.py).
     """
 
     def __init__(self, workers: int = 16, *, backlog: int = 10_000, gate: FloodGate | None = None,
@@ -84,16 +85,10 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         """Nothing to close."""
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Gate, then wait for the chat's previous update, then run with a worker slot; then done
-        (a cancelled update is not: the inbox hands it over again after the restart)."""
-        try:
-            await self._process(update, coroutine)
-        except asyncio.CancelledError:
-            raise
-        except BaseException:
-            self._done(update)
-            raise
-        self._done(update)
+        """Gate, then wait for the chat's previous update, then run with a worker slot. The
+        update is done (``on_done``) when its handlers start, or when the gate drops it; one
+        cancelled before it started is not, and the inbox hands it over again after a restart."""
+        await self._process(update, coroutine)
 
     def _done(self, update: object) -> None:
         if self.on_done is not None:
@@ -105,14 +100,15 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             verdict = self.gate.admit(sender, waiting=self._queued.get(sender, 0))
             if verdict in (DROP, NOTICE):
                 _close(coroutine)
+                self._done(update)
                 if verdict == NOTICE and self.on_flood is not None and isinstance(update, Update):
                     await self._run(self._notice(update))
                 return
         key = order_key(update)
         if key is None:
-            await self._run(coroutine)
+            await self._run(coroutine, update)
             return
-        await self._in_order(key, sender, coroutine)
+        await self._in_order(key, sender, coroutine, update)
 
     async def _notice(self, update: Update) -> None:
         assert self.on_flood is not None
@@ -130,7 +126,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         else:
             self._queued.pop(sender, None)
 
-    async def _in_order(self, key: int, sender: int | None, coroutine: Awaitable[Any]) -> None:
+    async def _in_order(self, key: int, sender: int | None, coroutine: Awaitable[Any], update: object) -> None:
         loop = asyncio.get_running_loop()
         previous = self._tails.get(key)
         mine: asyncio.Future[None] = loop.create_future()
@@ -154,7 +150,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                     raise
             started = True
             self._queue(sender, -1)
-            await self._run(coroutine)
+            await self._run(coroutine, update)
         finally:
             if not started:
                 self._queue(sender, -1)
@@ -163,13 +159,15 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             else:
                 done()
 
-    async def _run(self, coroutine: Awaitable[Any]) -> None:
+    async def _run(self, coroutine: Awaitable[Any], update: object = None) -> None:
         slot = Slot(self._work)
         try:
             await slot.__aenter__()
         except BaseException:  # cancelled while waiting for a slot
             _close(coroutine)
             raise
+        if update is not None:
+            self._done(update)  # started: never handed over again (at most once from here)
         token = current_slot.set(slot)
         try:
             await coroutine
