@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import Awaitable, Callable
@@ -141,6 +142,11 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
         app.bot_data["warm_up"] = asyncio.create_task(_warm_up(services), name="warm-up")
 
     async def post_shutdown(app: Application) -> None:
+        warm_up: asyncio.Task | None = app.bot_data.get("warm_up")
+        if warm_up is not None and not warm_up.done():  # stopped within seconds of starting
+            warm_up.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await warm_up
         inbox.flush()
         services = app.bot_data.get("services")
         if services is not None:

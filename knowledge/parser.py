@@ -272,6 +272,10 @@ def parse_front(paras: list[str], warnings: list[ParseWarning] | None = None,
     else:
         meta.title = paras[title_idx]
         header, preamble = paras[:title_idx], paras[title_idx + 1:]
+        # the addressees (「各乡镇人民政府、街道办事处，…各成员单位：」) under the title belong to the
+        # notice, not to the preamble they precede
+        if preamble and _last_char(preamble[0]) in "：:" and len(preamble[0]) <= 120 and len(preamble) > 1:
+            header.append(preamble.pop(0))
     _fill_meta(meta, header)
     if meta.title is None and meta.notice_title:
         m = re.search(r"《(.+?)》", meta.notice_title)

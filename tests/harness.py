@@ -82,6 +82,13 @@ class RunningBot:
             self.loop.call_soon_threadsafe(self.app.stop_running)
             self.thread.join(timeout=20)
         if not self.loop.is_closed() and not self.thread.is_alive():
+            # what asyncio.run does: tasks left over are cancelled and finish before the loop
+            # closes (else they are destroyed later, logging errors into whichever test runs then)
+            left = asyncio.all_tasks(self.loop)
+            for task in left:
+                task.cancel()
+            if left:
+                self.loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
             self.loop.close()
 
 

@@ -161,6 +161,9 @@ def test_plans_in_chat_switch_checkin_export_and_back(emu, start_bot, db_url):
     emu.wait_for(chat_id=ADMIN, contains=["已启用", "2020年"])
     mine = say(emu, 7, "/mine", contains="龙城镇")
     assert "加强队伍建设" in mine.plain and "广泛营造" in mine.plain
+    # this month's /progress follows 2020 again, and says a report made under 2026 is not in it
+    progress = say(emu, ADMIN, "/progress", contains="进度")
+    assert "2020年" in progress.plain and "另有 1 条" in progress.plain and "/export" in progress.plain
 
     emu.user_message(ADMIN, "/export")
     doc = emu.wait_for(lambda m: m.document is not None, chat_id=ADMIN, timeout=30)

@@ -100,6 +100,7 @@ class Progress:
     proxied: dict[tuple[int, str], str] = field(default_factory=dict)  # (unit id, item) -> 代填 admin name
     missing: list[Unit] = field(default_factory=list)  # units without any report on their due items
     due: dict[int, list[str]] = field(default_factory=dict)  # unit id -> due item ids
+    elsewhere: int = 0  # the period's current check-ins made under another plan (not counted here)
 
     @property
     def assigned(self) -> bool:
@@ -557,6 +558,10 @@ class CheckinService:
                      counts={i.id: Counter() for i in plan.items},
                      due_count={i.id: sum(1 for u in units if i.id in due[u.id]) for i in plan.items})
         with self._session() as s:
+            # made under another plan (the office switched plans within the period): not counted
+            p.elsewhere = s.exec(select(func.count()).select_from(CheckIn).where(
+                CheckIn.period == period, col(CheckIn.plan_id).not_in(self.plans.versions(plan.id)),
+                col(CheckIn.superseded).is_(False))).one()
             for unit_id, item_id, name in s.exec(
                     select(CheckIn.unit_id, CheckIn.item_id, CheckIn.proxy_name)
                     .where(CheckIn.period == period, col(CheckIn.plan_id).in_(self.plans.versions(plan.id)),

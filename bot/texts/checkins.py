@@ -173,6 +173,9 @@ def progress(p, total_units: int | None = None) -> str:  # noqa: ANN001 - checki
             lines.append("＊非该单位应报事项（不计入上方统计）")
     if p.missing:
         lines += ["", f"<b>未填报（{len(p.missing)}）</b>", "、".join(esc(u.name) for u in p.missing)]
+    if p.elsewhere:
+        lines += ["", f"另有 {p.elsewhere} 条本期填报是按其他年度的工作要点登记的（期间切换过要点），"
+                      "未计入上表；/export 的明细表中可以看到。"]
     return "\n".join(lines)
 
 
