@@ -147,7 +147,6 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
             warm_up.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await warm_up
-        inbox.flush()
         services = app.bot_data.get("services")
         if services is not None:
             services.lease.release()
@@ -155,7 +154,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None,
 
     inbox = InboxQueue()
     processor = ChatOrderedProcessor(WORKERS, gate=FloodGate(burst=FLOOD_BURST, rate=FLOOD_RATE),
-                                     on_flood=flood_notice, on_done=inbox.handled)
+                                     on_flood=flood_notice, claim=inbox.claim, exempt=inbox.replayed)
     app = (
         ApplicationBuilder()
         .application_class(LifecycleApplication)  # cleans every update's text first

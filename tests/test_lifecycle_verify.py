@@ -371,7 +371,59 @@ def test_the_same_update_received_twice_is_stored_once(engine):
     log = UpdateLog(engine, Clock())
     first, other = '{"update_id": 5, "message": {"text": "a"}}', '{"update_id": 5, "message": {"text": "b"}}'
     assert log.receive(5, first) and not log.receive(5, first)  # waiting: the inbox replays it
-    log.handled([5])
-    assert not log.receive(5, first)  # handled already: Telegram re-delivering it
+    assert log.start(5) and not log.start(5)  # one taker only (two processes on one database)
+    assert not log.receive(5, first)  # started already: Telegram re-delivering it
     assert log.receive(5, other)      # another update with the id: a new one
     assert log.unhandled() == [(5, other)]
+
+
+def test_a_backlog_replayed_after_a_restart_is_no_flood(emu, any_db_url):
+    """Sixteen questions one user sent while the bot was down (stored, never started) are all
+    answered after the restart, once each, and nobody is told they type too fast."""
+    import json
+
+    from telegram import Update
+
+    from bot.clock import Clock
+    from bot.db import init_db, make_engine
+    from bot.services.updates import UpdateLog
+    from tests.harness import RunningBot, make_settings
+
+    engine = make_engine(any_db_url)
+    init_db(engine)
+    inbox = UpdateLog(engine, Clock())
+    questions = [f"ZQB{i:02d}" for i in range(16)]
+    for q in questions:  # fetched by a bot that died before starting any: Telegram sends them again
+        raw = emu.user_message(7, q)
+        inbox.receive(raw["update_id"], json.dumps(Update.de_json(raw, None).to_dict(), ensure_ascii=False))
+    engine.dispose()
+    running = RunningBot(make_settings(emu, any_db_url)).start()
+    try:
+        eventually(lambda: sum(q in m.plain for m in emu.to(7) for q in questions) >= len(questions), 30)
+        emu.wait_idle(quiet=1.0)
+        replies = [m.plain for m in emu.to(7)]
+        assert sorted(q for r in replies for q in questions if f"「{q}」" in r) == questions  # once each
+        assert not [r for r in replies if "太快" in r]
+    finally:
+        running.stop()
+
+
+def test_a_database_that_fails_for_a_moment_does_not_stop_polling(emu, tmp_path):
+    """The inbox table missing for a moment (a locked or lost database): the update is answered
+    without it, and so is every later one."""
+    import sqlite3
+
+    db = tmp_path / "bot.db"
+    from tests.harness import RunningBot, make_settings
+
+    running = RunningBot(make_settings(emu, f"sqlite:///{db}")).start()
+    try:
+        say(emu, 7, "光荣牌怎么挂", contains="光荣牌")
+        with sqlite3.connect(db) as conn:
+            conn.execute("ALTER TABLE inboxupdate RENAME TO inbox_away")
+        say(emu, 8, "光荣牌怎么挂", contains="光荣牌")
+        with sqlite3.connect(db) as conn:
+            conn.execute("ALTER TABLE inbox_away RENAME TO inboxupdate")
+        say(emu, 9, "光荣牌怎么挂", contains="光荣牌")
+    finally:
+        running.stop()

@@ -41,7 +41,7 @@ class UpdateLog:
             return True
 
     def _fast(self) -> tuple[QuickRead, QuickRead, Callable[[datetime], Any]]:
-        """(insert-if-new, mark-handled) statements compiled once, and the received_at binder."""
+        """(insert-if-new, take-if-waiting) statements compiled once, and the received_at binder."""
         if self._insert is None:
             table = InboxUpdate.__table__
             dialect = self.engine.dialect.name
@@ -49,8 +49,8 @@ class UpdateLog:
             self._insert = QuickRead(self.engine, insert.values(
                 update_id=sa.bindparam("uid"), payload=sa.bindparam("payload"),
                 digest=sa.bindparam("digest"), received_at=sa.bindparam("at")))
-            self._mark = QuickRead(self.engine, sa.update(table).where(table.c.update_id == sa.bindparam("uid"))
-                                   .values(payload=sa.null()))
+            self._mark = QuickRead(self.engine, sa.update(table).where(
+                table.c.update_id == sa.bindparam("uid"), table.c.payload.is_not(None)).values(payload=sa.null()))
             bind = table.c.received_at.type.bind_processor(self.engine.dialect)
             self._bind_at = bind or (lambda v: v)
         assert self._mark is not None and self._bind_at is not None
@@ -78,17 +78,19 @@ class UpdateLog:
             s.commit()
             return True
 
-    def handled(self, update_ids: list[int]) -> None:
-        """These updates need no replay any more (their rows stay, as receipts, until pruned)."""
-        if update_ids:
-            self._fast()[1].write([{"uid": u} for u in update_ids])
+    def start(self, update_id: int) -> bool:
+        """Take an update out of the inbox as its handlers start: True for the one caller that
+        does (False: another process sharing the database took it, or it was never stored)."""
+        return self._fast()[1].write([{"uid": update_id}]) == 1
 
-    def unhandled(self) -> list[tuple[int, str]]:
-        """(update id, JSON) of every update received and not handled, oldest first."""
+    def unhandled(self, within: timedelta = timedelta(days=1)) -> list[tuple[int, str]]:
+        """(update id, JSON) of every update received in the last ``within`` (Telegram keeps an
+        update a day) and never started, in the order they arrived."""
+        since = self.clock.now() - within
         with Session(self.engine) as s:
             rows = s.execute(sa.select(InboxUpdate.update_id, InboxUpdate.payload)
-                             .where(col(InboxUpdate.payload).is_not(None))
-                             .order_by(col(InboxUpdate.update_id))).all()
+                             .where(col(InboxUpdate.payload).is_not(None), col(InboxUpdate.received_at) >= since)
+                             .order_by(col(InboxUpdate.received_at), col(InboxUpdate.update_id))).all()
         return [(int(i), str(p)) for i, p in rows]
 
     def prune(self, older_than: timedelta = timedelta(days=7)) -> int:
@@ -96,7 +98,7 @@ class UpdateLog:
         cutoff = self.clock.now() - older_than
         with Session(self.engine) as s:
             res = s.execute(sa.delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < cutoff))
-            inbox = s.execute(sa.delete(InboxUpdate).where(col(InboxUpdate.received_at) < cutoff,
-                                                           col(InboxUpdate.payload).is_(None)))
+            # receipts, and updates never started that are too old to replay
+            inbox = s.execute(sa.delete(InboxUpdate).where(col(InboxUpdate.received_at) < cutoff))
             s.commit()
             return (res.rowcount or 0) + (inbox.rowcount or 0)

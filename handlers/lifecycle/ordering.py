@@ -29,7 +29,8 @@ from handlers.lifecycle.slots import Slot, current_slot
 log = logging.getLogger(__name__)
 
 Notify = Callable[[Update], Awaitable[None]]
-Done = Callable[[object], None]
+Claim = Callable[[object], Awaitable[bool]]
+Check = Callable[[object], bool]
 
 
 def order_key(update: object) -> int | None:
@@ -62,18 +63,21 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     ``backlog`` is PTB's own bound (updates admitted into the processor, waiting ones included);
     ``workers`` bounds the updates actually running (matched to the HTTP connection pool).
     ``on_flood(update)`` sends the one notice of a flood episode (handlers/lifecycle/flood.py);
-    ``on_done(update)`` is told when an update needs no replay after a crash: its handlers
-    started, or the flood gate dropped it; not when a shutdown cancelled it while it waited
-    (handlers/lifecycle/inbox.py).
+    ``claim(update)`` is awaited as an update's handlers are about to start (False: skip it,
+    another process took it) and as the flood gate drops it; not for one a shutdown cancelled while
+    it waited, which a restart hands over again. ``exempt(update)``: an update the gate lets
+    through (one replayed after a restart: a backlog is no flood). Both: handlers/lifecycle/inbox.py.
     """
 
     def __init__(self, workers: int = 16, *, backlog: int = 10_000, gate: FloodGate | None = None,
-                 on_flood: Notify | None = None, on_done: Done | None = None) -> None:
+                 on_flood: Notify | None = None, claim: Claim | None = None,
+                 exempt: Check | None = None) -> None:
         super().__init__(max(backlog, workers))
         self.workers = workers
         self.gate = gate
         self.on_flood = on_flood
-        self.on_done = on_done
+        self.claim = claim
+        self.exempt = exempt
         self._work = asyncio.Semaphore(workers)
         self._tails: dict[int, asyncio.Future[None]] = {}
         self._queued: dict[int, int] = {}  # per sender: admitted, waiting for their turn
@@ -90,17 +94,16 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         cancelled before it started is not, and the inbox hands it over again after a restart."""
         await self._process(update, coroutine)
 
-    def _done(self, update: object) -> None:
-        if self.on_done is not None:
-            self.on_done(update)
+    async def _claim(self, update: object) -> bool:
+        return True if self.claim is None else await self.claim(update)
 
     async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         sender = sender_key(update)
-        if self.gate is not None and sender is not None:
+        if self.gate is not None and sender is not None and not (self.exempt is not None and self.exempt(update)):
             verdict = self.gate.admit(sender, waiting=self._queued.get(sender, 0))
             if verdict in (DROP, NOTICE):
                 _close(coroutine)
-                self._done(update)
+                await self._claim(update)  # dropped for good: not handed over after a restart
                 if verdict == NOTICE and self.on_flood is not None and isinstance(update, Update):
                     await self._run(self._notice(update))
                 return
@@ -166,13 +169,21 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         except BaseException:  # cancelled while waiting for a slot
             _close(coroutine)
             raise
-        if update is not None:
-            self._done(update)  # started: never handed over again (at most once from here)
-        token = current_slot.set(slot)
         try:
-            await coroutine
+            try:
+                taken = update is None or await self._claim(update)
+            except BaseException:  # cancelled while claiming
+                _close(coroutine)
+                raise
+            if not taken:  # another process took it
+                _close(coroutine)
+                return
+            token = current_slot.set(slot)
+            try:
+                await coroutine
+            finally:
+                current_slot.reset(token)
         finally:
-            current_slot.reset(token)
             await slot.__aexit__()
 
 
