@@ -316,10 +316,13 @@ class InboxUpdate(SQLModel, table=True):
 
 
 class ProcessedUpdate(SQLModel, table=True):
-    """Update ids whose side effects are done: a re-delivered update is not acted on twice."""
+    """Update ids whose side effects are done: a re-delivered update is not acted on twice.
+    ``digest`` (SHA-256 of the update's JSON, hex; "" in rows from before it was kept) tells a
+    re-delivery from a new update reusing the id (see InboxUpdate)."""
 
     update_id: int = Field(sa_type=sa.BigInteger, primary_key=True)
     processed_at: datetime = _when(default_factory=utcnow)
+    digest: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
 
 class Lease(SQLModel, table=True):

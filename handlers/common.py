@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
@@ -198,7 +199,8 @@ def once(func: Handler) -> Handler:
 
     @functools.wraps(func)
     async def wrapper(update: Update, context: BotContext) -> None:
-        if not context.services.updates.claim(update.update_id):
+        payload = json.dumps(update.to_dict(), ensure_ascii=False)
+        if not context.services.updates.claim(update.update_id, payload):
             log.info("update %s already processed; ignoring the replay", update.update_id)
             return
         await func(update, context)

@@ -353,10 +353,12 @@ def test_an_update_id_used_again_by_a_new_update_is_answered(any_db_url):
 
     # two Bot APIs, each numbering its updates from 1000: the same ids again, other messages
     # (a message's id counts on in its chat whatever the update id: other people, other messages)
-    for user, question, topic in ((7, "光荣牌怎么挂", "光荣牌"), (9, "双拥模范怎么评", "双拥模范")):
+    # (a command with side effects too: its claim is not mistaken for the earlier update's)
+    for user, question, topic, unit in ((7, "光荣牌怎么挂", "光荣牌", "甲镇"), (9, "双拥模范怎么评", "双拥模范", "乙镇")):
         with BotApiEmulator(token="123456:TEST-token-for-tests", bot_username="shuangyong_test_bot") as emu:
             running = RunningBot(make_settings(emu, any_db_url)).start()
             try:
+                say(emu, ADMIN, f"/invite {unit}", contains=unit)
                 say(emu, user, question, contains=topic)
                 say(emu, user + 1, "/help", contains="/checkin")
             finally:

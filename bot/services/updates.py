@@ -30,14 +30,25 @@ class UpdateLog:
         self._mark: QuickRead | None = None
         self._bind_at: Callable[[datetime], Any] | None = None
 
-    def claim(self, update_id: int) -> bool:
-        """True the first time an update id is seen, False for a replay."""
+    def claim(self, update_id: int, payload: str = "") -> bool:
+        """True the first time an update is acted on, False for a replay of it (same id and,
+        when ``payload`` — the update's JSON — is given, the same digest). A new update reusing
+        the id (Telegram's ids restart after a week of silence, and with a new token) takes
+        the claim over and is True."""
+        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest() if payload else ""
         with Session(self.engine) as s:
-            s.add(ProcessedUpdate(update_id=update_id, processed_at=self.clock.now()))
+            s.add(ProcessedUpdate(update_id=update_id, processed_at=self.clock.now(), digest=digest))
             try:
                 s.commit()
+                return True
             except IntegrityError:
+                s.rollback()
+            old = s.get(ProcessedUpdate, update_id)
+            if old is None or not digest or not old.digest or old.digest == digest:
                 return False
+            old.digest, old.processed_at = digest, self.clock.now()
+            s.add(old)
+            s.commit()
             return True
 
     def _fast(self) -> tuple[QuickRead, QuickRead, Callable[[datetime], Any]]:

@@ -31,5 +31,12 @@ def upgrade() -> None:
     )
 
 
+    # a claim remembers which update it was, so a new update reusing the id is not taken for it
+    with op.batch_alter_table("processedupdate") as batch:
+        batch.add_column(sa.Column("digest", sa.String(length=64), nullable=False, server_default=""))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("processedupdate") as batch:
+        batch.drop_column("digest")
     op.drop_table("inboxupdate")
