@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 from . import resources
 from .model import Clause
+from .sounds import sound
 from .textnorm import CJK_RUN, normalize
 
 K1 = 1.2
@@ -456,22 +457,18 @@ class Index:
         the document (争兵 for 征兵, 优扶 for 优抚: the pinyin input method's commonest slip,
         tones aside) becomes a concept of those words (at most 3, ``TYPO_WEIGHT``); its
         characters are blanked out of the returned text. The document's words are read out
-        (pypinyin) the first time a question needs it."""
+        (knowledge.sounds) the first time a question needs it."""
         for tok, a, b in self.dt.tokenize(text):
             if not (2 <= len(tok) <= 4 and CJK_RUN.fullmatch(tok)) or tok in self.w_idf or self.dt.is_word(tok) \
                     or any(ch in _PARTICLES for ch in tok):
                 continue
             if self._sounds is None:
-                from pypinyin import lazy_pinyin
-
                 sounds: dict[str, list[str]] = defaultdict(list)
                 for w in self.w_idf:
                     if 2 <= len(w) <= 4 and CJK_RUN.fullmatch(w):
-                        sounds[" ".join(lazy_pinyin(w))].append(w)
+                        sounds[sound(w)].append(w)
                 self._sounds = dict(sounds)
-            from pypinyin import lazy_pinyin
-
-            cands = self._sounds.get(" ".join(lazy_pinyin(tok)), [])
+            cands = self._sounds.get(sound(tok), [])
             if 1 <= len(cands) <= 3:
                 concepts.append(Concept(tok, {w: TYPO_WEIGHT for w in cands}, (a, b),
                                         generic=all(self.generic(w) for w in cands)))

@@ -13,6 +13,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from knowledge.sounds import sound
+
 MAX_UNIT_NAME = 60  # characters, after cleaning
 
 #: the three kinds a unit can be (SPEC.md "Users")
@@ -97,28 +99,25 @@ _COUNTY_PREFIX = re.compile(r"^[\u4e00-\u9fff]{1,4}?县(?=[\u4e00-\u9fff]{2})")
 
 class Lookalikes:
     """Names that are probably one unit written two ways, found in constant time per name:
-    the same sound (三和街道 / 三合街道, by pypinyin), the same name with or without the county
+    the same sound (三和街道 / 三合街道, knowledge.sounds), the same name with or without the county
     (丰都县民政局 / 县民政局 / 民政局 — the county's name and a leading 县 dropped), or one name the
     other minus an ending of one or two Chinese characters (龙河 / 龙河镇). Real neighbours such as
     龙河镇 / 龙孔镇 differ in sound and are not matched. Used by /invite and the roster import, so
     both refuse to create 「民政局」 beside 「县民政局」 on a guess."""
 
     def __init__(self, names: Sequence[str] = ()) -> None:
-        from pypinyin import lazy_pinyin
-
-        self._lazy_pinyin = lazy_pinyin
-        self._heard: dict[str, tuple[str, ...]] = {}
-        self._sound: dict[tuple[str, ...], str] = {}
+        self._heard: dict[str, str] = {}
+        self._sound: dict[str, str] = {}
         self._bare: dict[str, str] = {}
         self._names: set[str] = set()
         self._trimmed: dict[str, str] = {}
         for n in names:
             self.add(n)
 
-    def _pinyin(self, name: str) -> tuple[str, ...]:
+    def _pinyin(self, name: str) -> str:
         heard = self._heard.get(name)
         if heard is None:
-            heard = self._heard[name] = tuple(self._lazy_pinyin(name))
+            heard = self._heard[name] = sound(name)
         return heard
 
     @staticmethod
