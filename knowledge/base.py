@@ -29,7 +29,9 @@ _DOC_NAME = re.compile(
 
 # the county (city, district) a plan is of: 丰都县, 石柱土家族自治县, 忠县
 # 「双拥创建是哪一部分」「光荣牌在哪个部分」: the answer is a section, not one of its items
-_WHICH_PART = re.compile(r"哪\s*[一个]?\s*大?(?:部分|板块|章|篇)|\b(?:which|what)\s+(?:part|section|chapter)\b")
+# (not 「哪部分单位」「哪部分人」: which of a group, a question for the clauses)
+_WHICH_PART = re.compile(r"哪\s*[一个]?\s*大?(?:部分|板块|章|篇)(?![\u4e00-\u9fff](?<![的里中呢啊吧呀]))"
+                         r"|\b(?:which|what)\s+(?:part|section|chapter)\b")
 # a question asking for everything on a topic (「…有哪些重点」「…方面抓什么」「what are the tasks」)
 _WHAT_ALL = re.compile(r"有哪些|哪几[项条方个]|都有什么|都有啥|抓什么|抓啥|重点是什么|主要任务|\bwhat are\b")
 LIST_SHARE = 0.9  # ... and its section or a sibling scores at least this share of the best item

@@ -93,7 +93,8 @@ def _cn_ref(q: str) -> Ref | None:
         elif g["iback"]:
             back = _num(g["iback"])
             item = -back if back else None
-        return Ref(section=sec, item=item, text=m.group(0).strip())
+        # 第四部分（一） names item (一) by its label, as 四（一） does: an id, not a count
+        return Ref(section=sec, item=item, text=m.group(0).strip(), counted=not g["ip"])
     return None
 
 
@@ -135,5 +136,7 @@ def find_ref(q: str) -> Ref | None:
                     break
         elif ii is not None and groups[ii - 1]:
             item = cn_to_int(groups[ii - 1])
-        return Ref(section=sec, item=item, text=m.group(0).strip(), counted=k < 5)
+        # ids: 二（三）, 3.2, 3-2 (k >= 5) and section 2.3 (k == 3 with its dotted number)
+        counted = k < 5 and not (k == 3 and groups[1])
+        return Ref(section=sec, item=item, text=m.group(0).strip(), counted=counted)
     return _cn_ref(q)

@@ -66,6 +66,8 @@ _STOP_CHARS = set("的了吗呢吧啊呀么是在有和与及我你他她它这�
 _PARTICLES = set("的了吗呢吧啊呀么是在和与及")
 _CLAUSE_END = frozenset("，,；;：:。！？!?\n")
 # a word before one of these is a place name (重庆市, 中益乡, 西沱古镇, 黄水景区)
+# one-character suffixes naming a thing that belongs to the word before (抚恤金, 优待证, 慰问品)
+_THING_SUFFIX = frozenset("金费款证卡单表册牌章品物")
 _PLACE_SUFFIX = frozenset(("县", "市", "区", "镇", "乡", "村", "古镇", "景区", "街道", "自治县"))
 # words of a kind of place: a list of names closed by 等 and one of these is a list of places
 _PLACE_HEADS = frozenset(("景区", "景点", "场所", "古镇", "公园", "广场", "车站", "地方", "场馆"))
@@ -423,11 +425,11 @@ class Index:
             parts: dict[str, float] = {}
             if tok in self.w_idf:
                 alts[tok] = 1.0
-            elif len(tok) >= 3 and tok[:-1] in self.w_idf and self._term_ok(tok[:-1]) \
-                    and not self.generic(tok[:-1]):
-                # a word of the document and one character more (抚恤金 for 抚恤, 优待证 for
-                # 优待): the same topic, named by a suffix; unlike a word joined to another word
-                # (医疗保险 is no 医疗), it is evidence of the topic
+            elif len(tok) >= 3 and tok[-1] in _THING_SUFFIX and tok[:-1] in self.w_idf \
+                    and self._term_ok(tok[:-1]) and not self.generic(tok[:-1]):
+                # a word of the document and a suffix naming a thing of it (抚恤金 for 抚恤,
+                # 优待证 for 优待): the same topic; unlike a word joined to another word (医疗保险
+                # is no 医疗) or a suffix that changes the question (就业率, 集中式)
                 alts[tok[:-1]] = EXPAND_WEIGHT
             else:
                 for sub in self.dt.cut_for_search(tok):

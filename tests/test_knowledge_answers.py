@@ -77,6 +77,8 @@ def test_ordinals_follow_the_document(kb5):
         assert a.kind == "structural" and a.hits[0].clause.id == "3", q
     a = kb5.ask("第三部分第二条")
     assert a.kind == "missing" and "本部分无分项" in a.available[0]
+    for q in ("3.1", "三（一）", "第三部分（一）", "section 3.1"):  # ids, however written: nothing
+        assert kb5.ask(q).kind == "missing", q
     assert KnowledgeBase.load().ask("倒数第九部分").kind == "missing"
 
 
@@ -261,3 +263,26 @@ def test_document_questions_are_not_taken_for_questions_about_the_bot(question):
 ])
 def test_years_as_people_name_them(question, year, rest):
     assert find_year(question, this_year=2026) == (year, rest)
+
+
+# --- found on documents the code had never seen (sets 5 and 6) -------------------------------------
+
+def test_which_part_answers_the_section_but_which_of_a_group_does_not(kb):
+    part = kb.ask("光荣牌在哪一部分")
+    assert part.hits[0].clause.kind == "section" and part.hits[0].clause.id == top(kb, "光荣牌怎么挂").split(".")[0]
+    group = kb.ask("哪部分单位要悬挂光荣牌")  # which of the units: the clause, not a section
+    assert group.hits[0].clause.kind == "item"
+
+
+def test_a_suffix_that_changes_the_question_is_not_the_topic():
+    kb = KnowledgeBase.load(DATA / "docs" / "2024-wulong-workpoints.txt")
+    assert top(kb, "抚恤金一般啥时候发到手") == "3.1"  # 抚恤 + 金: a thing of the topic
+    for q in ("就业率多少", "集中式"):  # a rate, a manner: questions the plan does not answer
+        assert kb.ask(q).kind == "none", q
+
+
+def test_addressees_under_the_title_are_the_notice():
+    kb = KnowledgeBase.load(DATA / "docs" / "2025-kaizhou-workpoints.txt")
+    assert top(kb, "主送单位有哪些") == "header"
+    assert "各乡镇人民政府" in kb.clauses["header"].text
+    assert not kb.clauses["preamble"].text.startswith("各乡镇")
