@@ -120,10 +120,12 @@ def _event_matches(title: str, words) -> bool:  # noqa: ANN001
     return False
 
 
-async def answer_question(update: Update, context: BotContext, question: str) -> None:
+async def answer_question(update: Update, context: BotContext, question: str, *, edited: bool = False) -> None:
     """Answer from the bot's data (deadline, events, how to) and/or a plan's knowledge base (the
     active plan, or the one of the year the question names): the clause, or the missing-reference
-    / not-found message."""
+    / not-found message. ``edited``: the text is an edit of an earlier message — when nothing
+    answers it, it was most likely a note or a report being corrected, which an edit never
+    changes: the reply says so, and it is not listed as unanswered."""
     question = question.strip()[:MAX_QUESTION]
     plans = context.services.plans
     route = plans.route(question)
@@ -157,6 +159,9 @@ async def answer_question(update: Update, context: BotContext, question: str) ->
     if ans.kind == "overview":  # a question about the whole document: its table of contents
         await outline(update, context, plan_id=route.plan.id, head=head)
         return
+    if not ans.hits and edited:
+        await reply(update, texts.EDIT_CHANGES_NOTHING)
+        return
     if not ans.hits:
         user = update.effective_user
         context.services.roster.record_unanswered(user_id=user.id if user else None, question=question)
@@ -189,7 +194,7 @@ async def plain_text(update: Update, context: BotContext) -> None:
     if not text.strip():
         await reply(update, texts.ASK_USAGE)
         return
-    await answer_question(update, context, text)
+    await answer_question(update, context, text, edited=update.edited_message is not None)
 
 
 async def fullwidth_command(update: Update, context: BotContext) -> None:

@@ -90,6 +90,11 @@ def test_an_edited_check_in_note_records_nothing_twice_and_no_error(emu, bot):
     mine = say(emu, 7, "/mine", contains="龙城镇").plain
     assert mine.count("ZQ") == 1, mine
     assert not [m for m in emu.to(7) if "出了点问题" in m.plain]
+    # each edit was told that it changes nothing, and how to correct: not 「未找到」 a question
+    told = [m.plain for m in emu.to(7) if "修改已发出的消息不会改动" in m.plain]
+    assert len(told) == 2 and all("/mine" in t for t in told)
+    assert not [m for m in emu.to(7) if "未找到" in m.plain]
+    assert "ZQ" not in say(emu, ADMIN, "/unanswered").plain  # the office's list stays questions
 
 
 def test_an_edit_of_an_old_message_is_not_taken_as_the_note(emu, bot):
