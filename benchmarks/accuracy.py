@@ -18,9 +18,11 @@ Sets (tests/data/):
   set5/questions_2024.jsonl 143, the fifth set on docs/2024-wulong-workpoints.txt (a document the
                             code had never seen: 6 sections, 1. and 1、 numbering, a section
                             without items)
+  set6/questions_2025.jsonl 158, a sixth set on docs/2025-kaizhou-workpoints.txt (an addressee
+                            line under the title, 1．2． numbering, a closing paragraph)
   questions_v3_botdata.jsonl 18 questions about the bot's own data: intent recognition
-The v3 / 2026 / 2025 / set4 / set5 sets were written by a helper who had not seen the code; their
-first-contact figures (tests/data/first_contact/*.txt and tests/data/set{4,5}/first_contact_*.txt,
+The v3 / 2026 / 2025 / set4 / set5 / set6 sets were written by a helper who had not seen the code; their
+first-contact figures (tests/data/first_contact/*.txt and tests/data/set{4,5,6}/first_contact_*.txt,
 measured by the helper's black-box scorer on the code before any change made for that set) are
 printed beside today's.
 
@@ -55,6 +57,7 @@ SETS = [  # (questions, document or None for the shipped one, first-contact file
     ("set4/questions_2026.jsonl", "docs/2026-shizhu-workpoints.txt", "set4/first_contact_2026.txt"),
     ("set5/questions_2020.jsonl", None, "set5/first_contact_2020.txt"),
     ("set5/questions_2024.jsonl", "docs/2024-wulong-workpoints.txt", "set5/first_contact_2024.txt"),
+    ("set6/questions_2025.jsonl", "docs/2025-kaizhou-workpoints.txt", "set6/first_contact_2025.txt"),
 ]
 
 

@@ -66,14 +66,15 @@ def clause_buttons(kb, clause_id: str, *, full_text: bool = False, plan_id: int 
     return keyboard(rows)
 
 
-def _clause_reply(kb, hit, *, named_section: str | None = None) -> tuple[str, bool]:  # noqa: ANN001
+def _clause_reply(kb, hit, *, named_section: str | None = None, outside: bool = False) -> tuple[str, bool]:  # noqa: ANN001
     """(text, shortened): a hit as the reader wants it (answering sentences in bold, a long
     clause shortened to them)."""
     c = hit.clause
     full = not (hit.sentences and texts.is_long(c))
     body = texts.clause(c, kb, hit.sentences, full=full)
     if named_section and c.id != named_section and kb.get(named_section):
-        body = texts.section_named(kb.get(named_section).label) + body
+        named = kb.get(named_section).label
+        body = (texts.section_lacks(named) if outside else texts.section_named(named)) + body
     return body, not full
 
 
@@ -168,7 +169,8 @@ async def answer_question(update: Update, context: BotContext, question: str, *,
         await reply(update, head + texts.not_found(question, _suggestions(kb)), contents)
         return
     top = ans.hits[0]
-    body, shortened = _clause_reply(kb, top, named_section=ans.section if ans.kind == "content" else None)
+    body, shortened = _clause_reply(kb, top, named_section=ans.section if ans.kind == "content" else None,
+                                    outside=ans.outside)
     if ans.kind == "content":
         body += texts.also_matched(ans.hits[1:])
     await reply(update, head + body, clause_buttons(kb, top.clause.id, full_text=shortened, plan_id=other))

@@ -271,6 +271,11 @@ class KnowledgeBase:
                 ans = self._content(question, rest, limit, allowed, section=sid)
                 if ans.hits:
                     return ans
+                # 「第一部分里关于光荣牌的」 when 光荣牌 is in another part: that clause, said so
+                wider = self._content(question, rest, limit, section=sid)
+                if wider.hits and wider.hits[0].clause.kind in ("item", "section"):  # not 「…的标题」
+                    wider.outside = True
+                    return wider
             return Answer(question=question, kind="structural", hits=[Hit(sec, 1.0)], section=sid)
         # a section without items is its own one item (checked in as 4): its first and its
         # last item, counted in words, is itself; an id such as 4.1 or 四（一） names nothing

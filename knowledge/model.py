@@ -51,6 +51,7 @@ class Answer:
     missing_ref: str | None = None
     available: list[str] = field(default_factory=list)
     section: str | None = None  # the section id a question named (「第三部分里…」), if any
+    outside: bool = False  # the topic is not in the named section: these hits are from the others
 
     @property
     def best(self) -> Clause | None:

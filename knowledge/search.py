@@ -264,8 +264,9 @@ class Index:
                 self.places.update((w, w + nxt))
             elif len(w) >= 3 and w[-1] in "县市镇乡村" and self.dt.tag(w) == "ns" and not w.startswith("各"):
                 self.places.update((w, w[:-1]))  # 重庆市 -> 重庆
-            elif len(w) >= 2 and w[-1] in "江河湖山岛" and self.dt.tag(w) == "ns":
-                self.places.add(w)  # 长江, 乌江: a river or a mountain the plan names
+            elif len(w) >= 2 and w[-1] in "江河湖山岛" and CJK_RUN.fullmatch(w) \
+                    and (self.dt.tag(w) == "ns" or not self.dt.is_word(w)):
+                self.places.add(w)  # 长江, 乌江, 汉丰湖: a river, a lake or a mountain the plan names
 
     def expand(self, t: str) -> dict[str, float]:
         """Index words for a word of the glossary: itself when the document has it; else the
@@ -682,8 +683,9 @@ class Index:
         # some word of the document that is no everyday word or place (a quotation needs one too)
         topical = any(not c.generic and (c.alts or c.parts) for c in concepts)
         # ... and, without one, a word the document lacks says the question's topic is elsewhere
-        # (「高铁武隆站到重庆北的票价」 quotes 高铁武隆站 of a clause about service windows)
-        foreign = not topical and any(not c.generic and not (c.alts or c.parts) for c in concepts)
+        # (「高铁武隆站到重庆北的票价」 quotes 高铁武隆站 of a clause about service windows;
+        # 「汉丰湖周边哪里好停车」 quotes 汉丰湖周边 and asks about 停车)
+        foreign = not topical and any(not (c.alts or c.parts) for c in concepts)
         ranked = []
         for i in cand:
             terms = self.doc_terms[i]
@@ -723,6 +725,16 @@ class Index:
             conf = max(cov, phrase)
             ranked.append((i, min(1.0, final * conf ** 0.25), conf, evidence, anchored, spans))
         ranked.sort(key=lambda x: x[1], reverse=True)
+        # a question that is, word for word, a phrase of exactly one of these clauses (「四优先」)
+        # asks for that clause, whatever a longer clause scores on the same words
+        quote = "".join(CJK_RUN.findall(q))
+        if len(quote) >= 3:
+            if self._bare is None:
+                self._bare = ["".join(CJK_RUN.findall(t)) for t in self.texts]
+            holding = [r for r in ranked if quote in self._bare[r[0]]]
+            if len(holding) == 1 and holding[0] is not ranked[0]:
+                ranked.remove(holding[0])
+                ranked.insert(0, holding[0])
         best = ranked[0]
         anchored = best[4] or allowed is not None  # a named section anchors the question itself
         if best[2] < MIN_COVERAGE or (best[3] < MIN_MATCHED and allowed is None) or not anchored:

@@ -47,9 +47,10 @@ def test_section_and_topic_on_another_document(kb5):
     assert top(kb5, "第二部分里慰问") == "2.2"
 
 
-def test_a_topic_the_section_lacks_gives_the_section(kb):
-    a = kb.ask("第一部分里地质灾害")
-    assert a.kind == "structural" and a.hits[0].clause.id == "1"
+def test_a_topic_the_section_lacks_is_answered_from_where_it_is(kb):
+    a = kb.ask("第一部分里地质灾害")  # 地质灾害 is not in part 一: the clause that has it, said so
+    assert a.kind == "content" and a.outside and a.hits[0].clause.id == top(kb, "地质灾害")
+    assert not a.hits[0].clause.id.startswith("1")
 
 
 def test_section_without_topic_stays_structural(kb):
@@ -286,3 +287,18 @@ def test_addressees_under_the_title_are_the_notice():
     assert top(kb, "主送单位有哪些") == "header"
     assert "各乡镇人民政府" in kb.clauses["header"].text
     assert not kb.clauses["preamble"].text.startswith("各乡镇")
+
+
+def test_a_topic_outside_the_named_section_is_found_where_it_is_and_said_so():
+    kb = KnowledgeBase.load(DATA / "docs" / "2025-kaizhou-workpoints.txt")
+    a = kb.ask("第一部分里关于光荣牌的")  # 光荣牌 is in part 三
+    assert a.hits[0].clause.id.startswith("3.") and a.outside and a.section == "1"
+    inside = kb.ask("第三部分里关于光荣牌的")
+    assert inside.hits[0].clause.id == a.hits[0].clause.id and not inside.outside
+    assert kb.ask("第二部分的标题是啥").hits[0].clause.id == "2"  # a word of the notice is no topic
+
+
+def test_a_short_phrase_quoted_from_one_clause_answers_with_it():
+    kb = KnowledgeBase.load(DATA / "docs" / "2025-kaizhou-workpoints.txt")
+    holder = [cid for cid, c in kb.clauses.items() if "四优先" in c.text]
+    assert len(holder) == 1 and top(kb, "四优先") == holder[0]

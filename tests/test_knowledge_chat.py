@@ -26,6 +26,13 @@ def test_answer_bolds_the_sentence_that_answers(emu, bot):
     assert "相关条目" not in r.plain
 
 
+def test_a_topic_asked_of_the_wrong_section_says_where_it_is(emu, bot):
+    r = say(emu, 7, "第一部分里地质灾害那条", contains="地质灾害")
+    assert "第一部分中没有相关内容" in r.plain and "在第一部分中查找" not in r.plain
+    r = say(emu, 7, "第一部分里宣传片的要求", contains="宣传")
+    assert "在第一部分中查找" in r.plain and "没有相关内容" not in r.plain
+
+
 def test_a_typo_does_not_bring_unrelated_clauses(emu, bot):
     r = say(emu, 7, "光荣排怎么挂", contains="光荣牌")
     assert "相关条目" not in r.plain

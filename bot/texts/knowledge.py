@@ -69,6 +69,12 @@ def section_named(label: str) -> str:
     return f"（在第{esc(label)}部分中查找）\n"
 
 
+def section_lacks(label: str) -> str:
+    """A prefix when the question named a section that does not hold its topic, and the answer
+    comes from another part."""
+    return f"（第{esc(label)}部分中没有相关内容，以下是其他部分的条款）\n"
+
+
 def not_found(question: str, suggestions: Iterable[str]) -> str:
     tips = "、".join(f"「{esc(s)}」" for s in suggestions)
     return (f"未找到与「{esc(clip(question, 60))}」相关的条款。\n"
