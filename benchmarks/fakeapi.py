@@ -98,7 +98,10 @@ class FakeBotApi:
         self.base_url = f"http://127.0.0.1:{self.port}/bot"
         self._cond = threading.Condition()
         self._updates: collections.deque[tuple[int, bytes]] = collections.deque()
-        self._next_update = 1
+        # update ids go on rising from one server to the next, as Telegram's do for one bot (a bot
+        # restarted on the same database meets no id it has seen; ids restarting at 1 would be
+        # a new token, which the inbox handles on a slower path)
+        self._next_update = time.time_ns() // 1_000_000 % 1_000_000_000_000
         self._next_message = 1
         self.replies: list[Reply] = []
         self.calls: collections.Counter[str] = collections.Counter()

@@ -194,13 +194,18 @@ def admin_only(func: Handler) -> Handler:
     return wrapper
 
 
+def update_json(update: Update) -> str:
+    """An update as JSON, the same text each time it is built (the inbox and ``once`` compare its
+    digest to tell a re-delivery from a new update reusing the id)."""
+    return json.dumps(update.to_dict(), ensure_ascii=False)
+
+
 def once(func: Handler) -> Handler:
     """Act on an update at most once, even when Telegram re-delivers it after a crash."""
 
     @functools.wraps(func)
     async def wrapper(update: Update, context: BotContext) -> None:
-        payload = json.dumps(update.to_dict(), ensure_ascii=False)
-        if not context.services.updates.claim(update.update_id, payload):
+        if not context.services.updates.claim(update.update_id, update_json(update)):
             log.info("update %s already processed; ignoring the replay", update.update_id)
             return
         await func(update, context)

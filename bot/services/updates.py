@@ -22,6 +22,11 @@ from bot.models import InboxUpdate, ProcessedUpdate
 from bot.services.quickread import QuickRead
 
 
+def _digest(payload: str) -> str:
+    """SHA-256 of an update's JSON, hex: what tells a re-delivery from a new update reusing an id."""
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
 class UpdateLog:
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self.engine = engine
@@ -35,18 +40,28 @@ class UpdateLog:
         when ``payload`` — the update's JSON — is given, the same digest). A new update reusing
         the id (Telegram's ids restart after a week of silence, and with a new token) takes
         the claim over and is True."""
-        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest() if payload else ""
+        digest, now = _digest(payload) if payload else "", self.clock.now()
         with Session(self.engine) as s:
-            s.add(ProcessedUpdate(update_id=update_id, processed_at=self.clock.now(), digest=digest))
+            s.add(ProcessedUpdate(update_id=update_id, processed_at=now, digest=digest))
             try:
                 s.commit()
                 return True
             except IntegrityError:
-                s.rollback()
-            old = s.get(ProcessedUpdate, update_id)
-            if old is None or not digest or not old.digest or old.digest == digest:
+                pass
+        return self._taken_over(ProcessedUpdate, update_id, digest, processed_at=now)
+
+    def _taken_over(self, model: type[InboxUpdate] | type[ProcessedUpdate], update_id: int, digest: str,
+                    **changes: Any) -> bool:
+        """``update_id`` is stored already: True — and the row now holds the new update — when its
+        digest differs (a new update reusing the id); False for the same update, one whose
+        digest is unknown, or an inbox row still waiting to start."""
+        with Session(self.engine) as s:
+            old = s.get(model, update_id)
+            if old is None or not digest or not old.digest or old.digest == digest \
+                    or getattr(old, "payload", None) is not None:
                 return False
-            old.digest, old.processed_at = digest, self.clock.now()
+            for name, value in {"digest": digest, **changes}.items():
+                setattr(old, name, value)
             s.add(old)
             s.commit()
             return True
@@ -75,19 +90,11 @@ class UpdateLog:
         replaces the old receipt and is True. Made for every update: one compiled INSERT … ON
         CONFLICT DO NOTHING (bot/services/quickread.py, ~0.1 ms on SQLite against ~0.6 ms through
         an ORM session), the ORM only when the id is already there."""
-        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
-        now = self.clock.now()
+        digest, now = _digest(payload), self.clock.now()
         insert, _mark, bind_at = self._fast()
         if insert.write([{"uid": update_id, "payload": payload, "digest": digest, "at": bind_at(now)}]) == 1:
             return True
-        with Session(self.engine) as s:
-            old = s.get(InboxUpdate, update_id)
-            if old is None or old.payload is not None or old.digest == digest:
-                return False
-            old.payload, old.digest, old.received_at = payload, digest, now
-            s.add(old)
-            s.commit()
-            return True
+        return self._taken_over(InboxUpdate, update_id, digest, payload=payload, received_at=now)
 
     def start(self, update_id: int) -> bool:
         """Take an update out of the inbox as its handlers start: True for the one caller that

@@ -25,6 +25,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.services.updates import UpdateLog
+from handlers.common import update_json
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,7 +58,7 @@ class InboxQueue(asyncio.Queue):
 
     async def put(self, item: Any) -> None:
         if isinstance(item, Update) and self.log is not None:
-            payload = json.dumps(item.to_dict(), ensure_ascii=False)
+            payload = update_json(item)
             try:
                 new = await self._db(self.log.receive, item.update_id, payload)
             except Exception as exc:  # noqa: BLE001 - the update goes on, unprotected by the inbox
