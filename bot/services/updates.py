@@ -11,8 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
@@ -70,8 +68,11 @@ class UpdateLog:
         """(insert-if-new, take-if-waiting) statements compiled once, and the received_at binder."""
         if self._insert is None:
             table = InboxUpdate.__table__
-            dialect = self.engine.dialect.name
-            insert = (sqlite_insert if dialect == "sqlite" else pg_insert)(table).on_conflict_do_nothing()
+            if self.engine.dialect.name == "sqlite":  # each dialect's own ON CONFLICT (and only its module)
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            else:
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            insert = dialect_insert(table).on_conflict_do_nothing()
             self._insert = QuickRead(self.engine, insert.values(
                 update_id=sa.bindparam("uid"), payload=sa.bindparam("payload"),
                 digest=sa.bindparam("digest"), received_at=sa.bindparam("at")))
