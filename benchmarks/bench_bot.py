@@ -28,6 +28,7 @@ from pathlib import Path
 
 from benchmarks.fakeapi import FakeBotApi, server_rate
 from benchmarks.figures import Figure, emit, loadavg, span
+from tests.harness import interrupt
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "光荣牌怎么挂"
@@ -66,13 +67,7 @@ class Child:
                                      stderr=subprocess.STDOUT)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        interrupt(self.proc)
         self.log.close()
 
     def tail(self) -> str:

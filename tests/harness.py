@@ -105,6 +105,18 @@ def bot_env(emu: BotApiEmulator, db_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def interrupt(proc: subprocess.Popen) -> None:
+    """Stop a bot process as an operator would (SIGINT, PTB's clean shutdown), killing it when it
+    has not stopped in 20 s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
 class BotProcess:
     """``python -m bot run`` as a child process, for restarts and kill -9."""
 
@@ -140,12 +152,6 @@ class BotProcess:
         self._log.close()
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        interrupt(self.proc)
         if not self._log.closed:
             self._log.close()
