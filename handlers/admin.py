@@ -69,8 +69,8 @@ async def _reply_links(update: Update, context: BotContext, results) -> None:  #
     links = [invite_link(context.bot.username, inv.code) for _, inv, _ in results]
     expires = _expires(context, results[0][1].expires_at)
     if len(results) == 1:
-        unit, _, created = results[0]
-        await reply(update, texts.invite_created(unit.name, unit.kind, links[0], created, expires))
+        unit, _, state = results[0]
+        await reply(update, texts.invite_created(unit.name, unit.kind, links[0], state, expires))
     else:
         await reply(update, texts.invites_created(results, links, expires))
 

@@ -286,6 +286,11 @@ def test_revoke_rename_and_delete(emu, bot):
     progress = say(emu, ADMIN, "/progress", contains="进度")
     assert "龙城镇" not in progress.plain
     r = say(emu, ADMIN, "/unbind 龙城镇", contains="找不到")
+    # invited again: the removed unit comes back with its history, and the reply says so
+    r = say(emu, ADMIN, "/invite 龙城镇", contains="start=")
+    assert "已恢复" in r.plain and "已新建" not in r.plain
+    r = say(emu, ADMIN, "/invite 龙城镇、高家镇", contains="start=")
+    assert "龙城镇（乡镇，已存在）" in r.plain and "高家镇（乡镇，新建）" in r.plain
 
 
 def test_a_unit_whose_member_left_and_that_was_removed_keeps_its_reports(emu, bot):

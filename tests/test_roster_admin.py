@@ -276,9 +276,9 @@ def test_delete_refuses_a_unit_with_members(roster):
 def test_invite_lists_and_ambiguous_spaces(roster):
     made = roster.create_invites(text="龙城镇、三合街道，县人武部\n名山街道", created_by=42)
     assert [u.name for u, _, new in made] == ["龙城镇", "三合街道", "县人武部", "名山街道"]
-    assert all(new for _, _, new in made)
+    assert all(state == "new" for _, _, state in made)
     again = roster.create_invites(text="龙城镇 三合街道", created_by=42)  # both exist: a list
-    assert [(u.name, new) for u, _, new in again] == [("龙城镇", False), ("三合街道", False)]
+    assert [(u.name, state) for u, _, state in again] == [("龙城镇", "existing"), ("三合街道", "existing")]
     assert [u.name for u, _, _ in roster.create_invites(text="县 人武部", created_by=42)] == ["县人武部"]
     with pytest.raises(RosterError) as exc:
         roster.create_invites(text="仙女湖镇 许明寺镇", created_by=42)

@@ -297,21 +297,23 @@ class RosterService:
         return Invite(code=secrets.token_urlsafe(12), unit_id=unit_id, created_by=created_by,
                       created_at=now, expires_at=now + self.invite_ttl)
 
-    def _get_or_create(self, s: Session, name: str, kind: str | None, now: datetime) -> tuple[Unit, bool]:
+    def _get_or_create(self, s: Session, name: str, kind: str | None, now: datetime) -> tuple[Unit, str]:
+        """(unit, "new" | "restored" | "existing") for a unit name."""
         unit = self._by_name(s, name)
         if unit is None:
             unit = Unit(name=name, kind=kind or unit_kind_for(name), created_at=now)
             s.add(unit)
             s.flush()
-            return unit, True
+            return unit, "new"
         if unit.deleted_at is not None:  # named again: the deleted unit comes back, history intact
             unit.deleted_at = None
             s.add(unit)
-            return unit, True
-        return unit, False
+            return unit, "restored"
+        return unit, "existing"
 
     def create_invite(self, *, unit_name: str, created_by: int) -> tuple[Unit, Invite, bool]:
-        """One unit's invite: ``create_invites`` with a single name. Returns (unit, invite, new)."""
+        """One unit's invite: ``create_invites`` with a single name. Returns (unit, invite, state),
+        state "new", "restored" (a unit /unit_del had removed, back with its history) or "existing"."""
         return self.create_invites(text=unit_name, created_by=created_by)[0]
 
     def invite_names(self, text: str) -> list[str]:
@@ -363,17 +365,17 @@ class RosterService:
             s.commit()
         return out
 
-    def create_invites_in(self, s: Session, *, text: str, created_by: int) -> list[tuple[Unit, Invite, bool]]:
+    def create_invites_in(self, s: Session, *, text: str, created_by: int) -> list[tuple[Unit, Invite, str]]:
         """``create_invites`` inside the caller's transaction (a confirmed preview's)."""
         names = self.invite_names(text)
         now = self.clock.now()
         out = []
         for name in names:
-            unit, created = self._get_or_create(s, name, None, now)
+            unit, state = self._get_or_create(s, name, None, now)
             invite = self._new_invite(unit.id, created_by, now)  # type: ignore[arg-type]
             s.add(invite)
             s.flush()
-            out.append((unit, invite, created))
+            out.append((unit, invite, state))
         return out
 
     def _usable(self, s: Session, code: str) -> tuple[Invite, Unit]:

@@ -37,9 +37,13 @@ def invite_used_by_you(current: str | None) -> str:
             "如需填报，请向县双拥办索取新的邀请链接。")
 
 
-def invite_created(unit: str, kind: str, link: str, new: bool, expires: str) -> str:
-    if new:
+def invite_created(unit: str, kind: str, link: str, state: str, expires: str) -> str:
+    """The reply to /invite of one unit; ``state`` "new", "restored" or "existing"."""
+    if state == "new":
         head = f"已新建单位 <b>{esc(unit)}</b>（{esc(kind)}）。\n邀请链接（仅限一人使用，{esc(expires)} 前有效）："
+    elif state == "restored":
+        head = (f"已恢复之前删除的单位 <b>{esc(unit)}</b>（{esc(kind)}），历史填报仍在。\n"
+                f"邀请链接（仅限一人使用，{esc(expires)} 前有效）：")
     else:
         head = (f"单位 <b>{esc(unit)}</b>（{esc(kind)}）已存在，新的邀请链接：\n"
                 f"（仅限一人使用，{esc(expires)} 前有效；之前发出的未用链接仍然有效）")
@@ -90,10 +94,10 @@ UNIT_DEL_USAGE = "用法：<code>/unit_del 单位名称</code>（只能删除没
 
 
 def invites_created(rows: Sequence, links: Sequence[str], expires: str) -> str:  # noqa: ANN001
-    """The reply to /invite with a list: one link per unit. ``rows`` are (unit, invite, new)."""
+    """The reply to /invite with a list: one link per unit. ``rows`` are (unit, invite, state)."""
     lines = [f"已生成 {len(rows)} 个邀请链接（每个仅限一人使用，{esc(expires)} 前有效）："]
-    for (unit, _inv, new), link in zip(rows, links, strict=True):
-        tag = "新建" if new else "已存在"
+    for (unit, _inv, state), link in zip(rows, links, strict=True):
+        tag = {"new": "新建", "restored": "已恢复"}.get(state, "已存在")
         lines.append(f"\n<b>{esc(unit.name)}</b>（{esc(unit.kind)}，{tag}）\n{esc(link)}")
     lines.append("\n请把每个链接发给对应单位的联络员。\n" + UPLOAD_HINT)
     return "\n".join(lines)
