@@ -47,10 +47,10 @@ def test_unit_kind_from_name():
 
 
 def test_invite_is_single_use_and_expires(roster, clock):
-    unit, inv, new = roster.create_invite(unit_name=" 龙城镇 ", created_by=42)
-    assert new and unit.name == "龙城镇" and len(inv.code) >= 16
-    _, inv2, new2 = roster.create_invite(unit_name="龙城镇", created_by=42)
-    assert not new2 and inv2.code != inv.code
+    unit, inv, state = roster.create_invite(unit_name=" 龙城镇 ", created_by=42)
+    assert state == "new" and unit.name == "龙城镇" and len(inv.code) >= 16
+    _, inv2, state2 = roster.create_invite(unit_name="龙城镇", created_by=42)
+    assert state2 == "existing" and inv2.code != inv.code
     assert roster.redeem(code=inv.code, user_id=7, chat_id=7, name="张三")[0].name == "龙城镇"
     assert roster.redeem(code=inv.code, user_id=7, chat_id=7, name="张三")[0].name == "龙城镇"  # same person again
     with pytest.raises(InviteInvalid) as e:
