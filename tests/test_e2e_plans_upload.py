@@ -98,10 +98,13 @@ def test_assignment_table_and_assign_change_what_is_due(emu, bot):
                   ["一（二）", "各乡镇（街道）"],
                   ["1.3", "县人武部、县不存在局"],
                   ["（三）组织开展多种形式拥军活动", "各成员单位"],
-                  ["九（九）", "全部"]], title="2020年任务分解表", merge="A1:B1")
+                  ["九（九）", "全部"],
+                  ["四（一）", "县假想局、县虚构委"]], title="2020年任务分解表", merge="A1:B1")
     preview = upload(emu, "任务分解表.xlsx", table, contains="任务分解表预览")
     p = preview.plain
     assert "1.2" in p and "各乡镇" in p and "县不存在局" in p and "九(九)" in p
+    # a row none of whose units is on the roster: its item is said to stay unassigned
+    assert "单位都不在名册里" in p and "第7行：事项 4.1" in p
     emu.press(ADMIN, preview, preview.button("确认")[1])
     assert "3 个事项" in emu.wait_for(chat_id=ADMIN, contains="任务分解已生效").plain
     shown = say(emu, ADMIN, "/assign 1.2", contains="1.2")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
@@ -143,13 +143,15 @@ class AssignmentLine:
 class AssignmentPreview:
     """What a 任务分解表 would do: ``lines`` to apply; ``unknown_items`` (row, as written) that name
     no item of the plan; ``unknown_units`` (row, name, closest existing name or "") — never
-    created; ``empty`` rows naming an item but no unit."""
+    created; ``empty`` rows naming an item but no unit; ``unassigned`` (row, item ids) rows whose
+    units are all unknown: their items get no responsible unit from them."""
 
     plan_id: int
     lines: list[AssignmentLine]
     unknown_items: list[tuple[int, str]]
     unknown_units: list[tuple[int, str, str]]
     empty: list[tuple[int, str]]
+    unassigned: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
 
     def merged(self) -> dict[str, tuple[set[str], set[int]]]:
         """item id -> (kinds, unit ids), every row naming the item added together."""
@@ -226,4 +228,6 @@ def preview_table(rows, plan, resolve_units) -> AssignmentPreview:  # noqa: ANN0
         if refs.kinds or refs.units:
             out.lines.append(AssignmentLine(r.row, found, tuple(refs.kinds), [u.id for u in refs.units],
                                             [u.name for u in refs.units]))
+        else:
+            out.unassigned.append((r.row, tuple(found)))
     return out

@@ -200,6 +200,11 @@ def assignment_preview(filename: str, year: int, p, titles: dict, unit_names: di
         lines.append("\n⚠️ <b>名册里没有这些单位</b>（不会新建，这些名字被忽略）：")
         lines += [f"第{row}行：「{esc(name)}」" + (f"（是不是「{esc(sug)}」？）" if sug else "")
                   for row, name, sug in p.unknown_units]
+    left = [(row, [i for i in ids if i not in merged]) for row, ids in p.unassigned]
+    left = [(row, ids) for row, ids in left if ids]
+    if left:
+        lines.append("\n⚠️ <b>这些行的单位都不在名册里</b>，其事项不会设置责任单位（仍由全部单位填报）：")
+        lines += [f"第{row}行：事项 {esc('、'.join(ids))}" for row, ids in left]
     if p.unknown_items:
         lines.append("\n⚠️ <b>没有对应事项的行</b>（被忽略）：")
         lines += [f"第{row}行：「{esc(raw)}」" for row, raw in p.unknown_items]
