@@ -102,6 +102,9 @@ _HOUR = re.compile(rf"(?P<h>{_NUM})\s*[点點时時](?:\s*(?:(?P<half>半)|(?P<q
 # title; an event has one start time, which is what the echo shows
 _UNTIL = re.compile(rf"(?:到|至|[-~—～])\s*(?:上午|下午|中午|晚上)?\s*(?:\d{{1,2}}\s*[:：]\s*\d{{2}}(?!\d)"
                     rf"|{_NUM}\s*[点點时時](?:\s*(?:半|一刻|三刻|整|{_NUM}\s*分(?:钟)?|\d{{1,2}}(?![\d号號日月])))?)")
+# the last day of a several-day event after its first (「12月20日-21日」「12月20日至12月22日」): read
+# and left out of the title; reminders count from the first day, and the echo says so
+_DATE_UNTIL = re.compile(rf"(?:到|至|[-~—～])\s*(?:\d{{4}}\s*年\s*)?(?:{_NUM}\s*月\s*)?{_NUM}\s*[日号號]")
 _BOUNDARY = re.compile(r"[\s,，、:：;；\-—]")
 _LEAD = re.compile(r"^[\s,，、:：;；\-—]+")
 
@@ -114,7 +117,8 @@ class When:
     time (the title), spaces collapsed. ``typed``: the date and time as written. ``assumed``:
     what was not written and had to be inferred, any of ``"year"`` (a month-day or day without a
     year), ``"relative"`` (counted from today: 明天, 下周五, a time alone), ``"time"``
-    (no time written: :data:`DEFAULT_TIME`). Empty means fully explicit."""
+    (no time written: :data:`DEFAULT_TIME`), ``"first_day"`` (a several-day event, 12月20日-21日:
+    its first day is the one scheduled). Empty means fully explicit."""
 
     at: datetime
     rest: str
@@ -147,6 +151,7 @@ class _Parsed:
     minute: int = 0
     leading_zero: bool = False
     colon: bool = False
+    several_days: bool = False  # a last day was written after the first (「12月20日-21日」)
 
 
 def _match(rx: re.Pattern[str], text: str, pos: int) -> re.Match[str] | None:
@@ -202,6 +207,8 @@ def _read(text: str, pos: int) -> _Parsed | None:
         p.kind, p.d, cur = "dom", d, m.end()
     if p.kind in ("ymd", "md") and (m := _match(_BRACKET_WEEKDAY, text, cur)):
         p.check_weekday, cur = _weekday_index(m["w"] or m["w2"]), m.end()
+    if p.kind in ("ymd", "md", "dom") and (m := _match(_DATE_UNTIL, text, cur)):
+        p.several_days, cur = True, m.end()
     if p.kind in ("ymd", "md", "dom", "mrel") and (m := _match(_T, text, cur)):
         cur = m.end()
     if p.part is None and (m := _match(_PART, text, cur)):
@@ -351,6 +358,8 @@ def _resolve(p: _Parsed, typed: str, now_local: datetime) -> tuple[datetime, tup
         assumed.append("relative")
     if p.check_weekday is not None and day.weekday() != p.check_weekday:
         raise DateError("weekday", typed=typed, at=datetime.combine(day, clock), weekday=p.check_weekday)
+    if p.several_days:
+        assumed.append("first_day")
     return at(day), tuple(dict.fromkeys(assumed))
 
 

@@ -239,3 +239,16 @@ def test_more_refusals():
     assert reason("12月20日 周五 9:30 大会") == "weekday"  # 20 December 2026 is a Sunday
     assert reason("这个月1号 9:00 大会") == "past"  # never rolled on to next month silently
     assert reason("下个月31号 9:00", datetime(2027, 1, 10, 10, 0, tzinfo=SH)) == "no_date"  # no 31 February
+
+
+@pytest.mark.parametrize(("text", "expected", "rest"), [
+    ("12月20日-21日 慰问活动", "2026-12-20 09:00", "慰问活动"),  # a several-day event: its first day
+    ("12月20日至22日 9:30 慰问活动", "2026-12-20 09:30", "慰问活动"),
+    ("12月20日到12月21日 座谈会", "2026-12-20 09:00", "座谈会"),
+    ("20号-21号 座谈会", "2026-12-20 09:00", "座谈会"),
+])
+def test_the_last_day_of_a_several_day_event_is_no_title(text, expected, rest):
+    w = resolve(text, now=NOW, tz=SH)
+    assert (f"{w.at:%Y-%m-%d %H:%M}", w.rest) == (expected, rest)
+    assert "first_day" in w.assumed  # never fully explicit: the preview says reminders follow day one
+    assert "first_day" not in resolve("12月20日 3号楼会议", now=NOW, tz=SH).assumed

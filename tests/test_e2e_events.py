@@ -222,6 +222,11 @@ def test_natural_dates_preview_confirm_once_and_survive_a_restart(emu, start_bot
     assert "2026年12月20日（周日）09:30" in cancel.plain and "未写年份" in cancel.plain
     emu.press(ADMIN, cancel, cancel.button("取消")[1])
     emu.wait_for(chat_id=ADMIN, contains="没有做任何改动")
+    several = say(emu, ADMIN, "/event_add 12月21日-22日 9:30 走访慰问", contains="请确认")
+    assert "2026年12月21日（周一）09:30" in several.plain and "多日活动按第一天" in several.plain
+    assert "走访慰问" in several.plain and "22日 走访慰问" not in several.plain  # the title is only the title
+    emu.press(ADMIN, several, several.button("取消")[1])
+    emu.wait_for(chat_id=ADMIN, contains="没有做任何改动")
     r = say(emu, ADMIN, "/event_add 2026-12-20 09:30 表彰会", contains="已添加")  # fully written: at once
     assert "2026年12月20日（周日）09:30" in r.plain and "表彰会" in r.plain
 

@@ -110,7 +110,8 @@ def event_error(exc, tz=None) -> str:  # noqa: ANN001 - bot.errors.EventError
 
 # --- previews and results ------------------------------------------------------------------------
 
-_ASSUMED = {"relative": "今天是{today}", "year": "未写年份，按最近的这一天", "time": "未写时间，按 09:00"}
+_ASSUMED = {"relative": "今天是{today}", "year": "未写年份，按最近的这一天", "time": "未写时间，按 09:00",
+            "first_day": "多日活动按第一天安排提醒"}
 
 
 def _at(moment: datetime, tz) -> str:  # noqa: ANN001
