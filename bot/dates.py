@@ -19,7 +19,7 @@ Forms (after NFKC, so full-width digits and punctuation count as ASCII):
   (today counts while the time is still ahead);
 - times: ``9:30``, ``9：30``, ``15时``, ``3点``, ``3点半``, ``3点15分``, ``3点一刻``, ``9点整``, Chinese
   numerals (``三点``, ``三点四十五``), after a part of day ``上午/早上/早晨/凌晨/中午/下午/午后/傍晚/晚上/夜里``
-  (``早9点``, ``晚7点``); the end of a range (``下午3点半到5点``, ``9:30-11:30``) is read and dropped.
+  (``早9点``, ``晚7点``), am/pm (``PM3``, ``3:30pm``); the end of a range (``下午3点半到5点``, ``9:30-11:30``) is read and dropped.
 
 Decisions (documented for users in the help texts):
 
@@ -102,6 +102,9 @@ _HOUR = re.compile(rf"(?P<h>{_NUM})\s*[点點时時](?:\s*(?:(?P<half>半)|(?P<q
 # title; an event has one start time, which is what the echo shows
 _UNTIL = re.compile(rf"(?:到|至|[-~—～])\s*(?:上午|下午|中午|晚上)?\s*(?:\d{{1,2}}\s*[:：]\s*\d{{2}}(?!\d)"
                     rf"|{_NUM}\s*[点點时時](?:\s*(?:半|一刻|三刻|整|{_NUM}\s*分(?:钟)?|\d{{1,2}}(?![\d号號日月])))?)")
+# English am/pm as office software and phones write it: 「PM3」「3pm」「3:30 PM」「a.m. 9」
+_AMPM = re.compile(r"(?i)(?:(?P<p1>[ap]\.?m\.?)\s*(?P<h1>\d{1,2})(?:\s*[:：]\s*(?P<m1>\d{2}))?(?!\d)"
+                   r"|(?P<h2>\d{1,2})(?:\s*[:：]\s*(?P<m2>\d{2}))?\s*(?P<p2>[ap]\.?m\.?)(?![a-z]))")
 # the last day of a several-day event after its first (「12月20日-21日」「12月20日至12月22日」): read
 # and left out of the title; reminders count from the first day, and the echo says so
 _DATE_UNTIL = re.compile(rf"(?:到|至|[-~—～])\s*(?:\d{{4}}\s*年\s*)?(?:{_NUM}\s*月\s*)?{_NUM}\s*[日号號]")
@@ -213,7 +216,10 @@ def _read(text: str, pos: int) -> _Parsed | None:
         cur = m.end()
     if p.part is None and (m := _match(_PART, text, cur)):
         p.part, cur = _PART_ALIAS.get(m["part"], m["part"]), m.end()
-    if m := _match(_CLOCK, text, cur):
+    if p.part is None and (m := _match(_AMPM, text, cur)):
+        p.part = "上午" if (m["p1"] or m["p2"]).lower().startswith("a") else "下午"
+        p.hour, p.minute, cur = int(m["h1"] or m["h2"]), int(m["m1"] or m["m2"] or 0), m.end()
+    elif m := _match(_CLOCK, text, cur):
         p.hour, p.minute, p.colon, cur = int(m["h"]), int(m["mi"]), True, m.end()
         p.leading_zero = m["h"].startswith("0") or len(m["h"]) == 2
     elif p.kind in ("ymd", "md", "dom", "mrel", "rel", "weekday") and (m := _match(_DOT_CLOCK, text, cur)):
