@@ -273,6 +273,8 @@ def test_revoke_rename_and_delete(emu, bot):
     r = say(emu, 7, f"/start {code}", contains="作废")
     assert "绑定成功" not in r.plain
     say(emu, ADMIN, "/invite 龙城镇", contains="start=")
+    r = say(emu, ADMIN, "/unit_rename 县教委 县教育委员会", contains="县教委")  # no such unit
+    assert "县教委县教育委员会" not in r.plain  # the old name alone, not the input glued together
     r = say(emu, ADMIN, "/unit_rename 三合镇 龙城镇", contains="已经有单位")
     r = say(emu, ADMIN, "/unit_rename 三合镇 三合街道", contains="改名")
     assert "三合街道" in say(emu, ADMIN, "/units", contains="单位名册").plain

@@ -511,7 +511,8 @@ class RosterService:
             unit = self.find_unit(" ".join(tokens[:k]))
             if unit is not None:
                 return unit, " ".join(tokens[k:])
-        raise RosterError("no_unit", name=clean_unit_name(text))
+        # the first word is what the admin meant as the unit (the rest is a new name or a member)
+        raise RosterError("no_unit", name=clean_unit_name(tokens[0]))
 
     def unbind_preview(self, text: str) -> tuple[Unit, list[Member]]:
         """/unbind 单位名称 [成员姓名或ID]: the unit and the members that 确认 would remove (all of
