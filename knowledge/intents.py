@@ -128,18 +128,13 @@ def detect(question: str) -> Intent | None:
     q = _FILLER.sub("", q)
     if not q:
         return None
-    for pat in _BIND:
-        if m := pat.search(q):
-            return Intent("howto_bind", rest=_without(q, m))
-    for pat in _DEADLINE:
-        if m := pat.search(q):
-            return Intent("deadline", rest=_without(q, m))
-    for pat in _CHECKIN:
-        if m := pat.search(q):
-            return Intent("howto_checkin", rest=_without(q, m))
-    for pat in _EVENT_LIST:
-        if m := pat.search(q):
-            return Intent("events", rest=_without(q, m))
+    # the first kind whose pattern matches, in this order; the rest of the question may still
+    # name a clause
+    for kind, patterns in (("howto_bind", _BIND), ("deadline", _DEADLINE), ("howto_checkin", _CHECKIN),
+                           ("events", _EVENT_LIST)):
+        for pat in patterns:
+            if m := pat.search(q):
+                return Intent(kind, rest=_without(q, m))
     for pat in _EVENTS:
         m = pat.search(q)
         if m and _EVENT_NOUN.search(m.group("what") or ""):

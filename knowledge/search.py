@@ -241,7 +241,7 @@ class Index:
         self._ids: dict[tuple[str, bool], frozenset[int]] = {}
         self._union_df: dict[frozenset[str], int] = {}
         self._titles = [normalize(c.title) for c in clauses]
-        self._bare: list[str] | None = None  # each clause's text without punctuation (_quoted)
+        self._bare: list[str] | None = None  # bare_texts()
         self._sounds: dict[str, list[str]] | None = None  # pinyin -> the index words read so
 
     # ------------------------------------------------------------------ building
@@ -729,9 +729,8 @@ class Index:
         # asks for that clause, whatever a longer clause scores on the same words
         quote = "".join(CJK_RUN.findall(q))
         if len(quote) >= 3:
-            if self._bare is None:
-                self._bare = ["".join(CJK_RUN.findall(t)) for t in self.texts]
-            holding = [r for r in ranked if quote in self._bare[r[0]]]
+            bare = self.bare_texts()
+            holding = [r for r in ranked if quote in bare[r[0]]]
             if len(holding) == 1 and holding[0] is not ranked[0]:
                 ranked.remove(holding[0])
                 ranked.insert(0, holding[0])
@@ -748,6 +747,13 @@ class Index:
                 out.append(Scored(r[0], round(r[1], 4), round(r[2], 4), r[3], r[5]))
         return out
 
+    def bare_texts(self) -> list[str]:
+        """Each clause's text as its Chinese characters only (punctuation, digits and spaces
+        dropped), for quotations; built on first use."""
+        if self._bare is None:
+            self._bare = ["".join(CJK_RUN.findall(t)) for t in self.texts]
+        return self._bare
+
     _QUOTED = re.compile(r"[“\"「『‘]([^”\"」』’]{2,})[”\"」』’]")
 
     def _quoted(self, q: str, limit: int, allowed: set[int] | None) -> list[Scored]:
@@ -759,9 +765,7 @@ class Index:
         quote = "".join(CJK_RUN.findall(m.group(1) if m else q))
         if len(quote) < MIN_QUOTE:
             return []
-        if self._bare is None:
-            self._bare = ["".join(CJK_RUN.findall(t)) for t in self.texts]
-        found = [i for i, t in enumerate(self._bare) if quote in t and (allowed is None or i in allowed)]
+        found = [i for i, t in enumerate(self.bare_texts()) if quote in t and (allowed is None or i in allowed)]
         if not found or len(found) > limit:
             return []
         out = []
